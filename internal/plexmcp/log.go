@@ -1,0 +1,179 @@
+package plexmcp
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Level says how loud a log line is. The provider maps these onto tflog.
+type Level int
+
+// Log levels, quietest first.
+const (
+	// LevelTrace carries go-retryablehttp's own chatter, which repeats what
+	// the client logs itself and is only useful when debugging the client.
+	LevelTrace Level = iota
+	// LevelDebug carries one line per HTTP attempt.
+	LevelDebug
+	// LevelWarn carries retries and back-offs, which a user waiting on a
+	// slow apply wants to see.
+	LevelWarn
+)
+
+func (l Level) String() string {
+	switch l {
+	case LevelTrace:
+		return "TRACE"
+	case LevelDebug:
+		return "DEBUG"
+	case LevelWarn:
+		return "WARN"
+	default:
+		return fmt.Sprintf("Level(%d)", int(l))
+	}
+}
+
+// Logger receives the client's log lines. It is never given a header, a
+// request or response body, or an API key: every message and field passes
+// through the same scrubber first, so an implementation may forward them
+// anywhere.
+type Logger interface {
+	Log(ctx context.Context, level Level, msg string, fields map[string]any)
+}
+
+// keyPattern matches anything shaped like a PlexMCP key. It is applied to
+// every logged string as a last line of defence: a key can reach a log
+// through an unexpected path (an id typed by a user, an error from a proxy
+// that echoes the request), and a redacted line costs nothing.
+var keyPattern = regexp.MustCompile(`pk_(live|test)_[A-Za-z0-9]+`)
+
+// bearerPattern catches a credential in a rendered header, whatever its shape.
+var bearerPattern = regexp.MustCompile(`(?i)bearer\s+\S+`)
+
+// scrubber removes credentials from text bound for a log or an error.
+type scrubber struct {
+	// key is the client's own credential, removed verbatim even when it
+	// does not look like a PlexMCP key (a management key passed by a test
+	// harness may not).
+	key string
+}
+
+func (s scrubber) string(v string) string {
+	if s.key != "" && strings.Contains(v, s.key) {
+		v = strings.ReplaceAll(v, s.key, redacted)
+	}
+	v = keyPattern.ReplaceAllString(v, "pk_${1}_"+redacted)
+	v = bearerPattern.ReplaceAllString(v, "Bearer "+redacted)
+	// The header name itself is a red flag: if it appears, something is
+	// rendering headers, so say nothing about them.
+	if strings.Contains(strings.ToLower(v), "authorization") {
+		v = strings.ReplaceAll(v, "Authorization", "[header]")
+		v = strings.ReplaceAll(v, "authorization", "[header]")
+		v = strings.ReplaceAll(v, "AUTHORIZATION", "[header]")
+	}
+	return v
+}
+
+// value makes a field value safe to log. Numbers, booleans and durations
+// pass through so a structured logger can keep their type; anything else is
+// rendered to a string and scrubbed.
+func (s scrubber) value(v any) any {
+	switch t := v.(type) {
+	case nil, bool, int, int32, int64, uint, uint32, uint64, float32, float64, time.Duration, Level:
+		return t
+	case string:
+		return s.string(t)
+	case *url.URL:
+		return s.string(pathOnly(t))
+	case error:
+		return s.string(t.Error())
+	case fmt.Stringer:
+		return s.string(t.String())
+	default:
+		return s.string(fmt.Sprintf("%v", t))
+	}
+}
+
+// pathOnly drops the scheme, host, user info and query of a URL: the query
+// can carry user input and the rest is the same on every line.
+func pathOnly(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.EscapedPath()
+}
+
+// logSink is the client's logger plus its scrubber. A nil logger is silent.
+type logSink struct {
+	logger Logger
+	scrub  scrubber
+}
+
+func (l logSink) log(ctx context.Context, level Level, msg string, fields map[string]any) {
+	if l.logger == nil {
+		return
+	}
+	clean := make(map[string]any, len(fields))
+	for k, v := range fields {
+		if strings.EqualFold(k, "authorization") {
+			continue
+		}
+		clean[k] = l.scrub.value(v)
+	}
+	l.logger.Log(ctx, level, l.scrub.string(msg), clean)
+}
+
+// retryableLogger adapts go-retryablehttp's LeveledLogger to the client's
+// Logger, so the library's own lines get the same scrubbing as ours. Its
+// lines repeat what the client already logs, so they go out at trace level.
+type retryableLogger struct {
+	ctx  context.Context
+	sink logSink
+}
+
+func (r retryableLogger) Error(msg string, kv ...any) { r.emit(LevelDebug, msg, kv) }
+func (r retryableLogger) Warn(msg string, kv ...any)  { r.emit(LevelDebug, msg, kv) }
+func (r retryableLogger) Info(msg string, kv ...any)  { r.emit(LevelTrace, msg, kv) }
+func (r retryableLogger) Debug(msg string, kv ...any) { r.emit(LevelTrace, msg, kv) }
+
+func (r retryableLogger) emit(level Level, msg string, kv []any) {
+	fields := map[string]any{"source": "go-retryablehttp"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			continue
+		}
+		v := kv[i+1]
+		// The library renders URLs with their query; keep only the path.
+		if s, ok := v.(string); ok && (k == "url" || k == "request") {
+			v = stripQuery(s)
+		}
+		fields[k] = v
+	}
+	r.sink.log(r.ctx, level, msg, fields)
+}
+
+// stripQuery removes a query string from a URL embedded in text such as
+// "GET http://host/v1/api-keys?page=2 (status: 429)".
+func stripQuery(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		q := strings.IndexByte(s, '?')
+		if q < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:q])
+		s = s[q:]
+		end := strings.IndexAny(s, " \t")
+		if end < 0 {
+			break
+		}
+		s = s[end:]
+	}
+	return b.String()
+}
