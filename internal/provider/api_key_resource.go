@@ -1,0 +1,662 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
+)
+
+var (
+	_ resource.Resource                     = (*apiKeyResource)(nil)
+	_ resource.ResourceWithConfigure        = (*apiKeyResource)(nil)
+	_ resource.ResourceWithImportState      = (*apiKeyResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*apiKeyResource)(nil)
+	_ resource.ResourceWithValidateConfig   = (*apiKeyResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*apiKeyResource)(nil)
+)
+
+// Default operation timeouts. Creates get the most room: a create retried
+// through faults must be allowed to finish its replay rather than give up
+// with a key committed on the server.
+const (
+	defaultCreateTimeout = 10 * time.Minute
+	defaultReadTimeout   = 5 * time.Minute
+	defaultUpdateTimeout = 5 * time.Minute
+	defaultDeleteTimeout = 5 * time.Minute
+)
+
+// NewAPIKeyResource returns the plexmcp_api_key resource.
+func NewAPIKeyResource() resource.Resource { return &apiKeyResource{} }
+
+type apiKeyResource struct {
+	data *providerData
+}
+
+type apiKeyResourceModel struct {
+	ID               types.String      `tfsdk:"id"`
+	Name             types.String      `tfsdk:"name"`
+	Description      types.String      `tfsdk:"description"`
+	AllMCPs          types.Bool        `tfsdk:"all_mcps"`
+	MCPIDs           types.Set         `tfsdk:"mcp_ids"`
+	Mode             types.String      `tfsdk:"mode"`
+	ExpiresAt        timetypes.RFC3339 `tfsdk:"expires_at"`
+	ExpiresInDays    types.Int64       `tfsdk:"expires_in_days"`
+	RotateBeforeDays types.Int64       `tfsdk:"rotate_before_days"`
+	RotationTriggers types.Map         `tfsdk:"rotation_triggers"`
+	Key              types.String      `tfsdk:"key"`
+	KeyPrefix        types.String      `tfsdk:"key_prefix"`
+	Status           types.String      `tfsdk:"status"`
+	CreatedAt        timetypes.RFC3339 `tfsdk:"created_at"`
+	Timeouts         timeouts.Value    `tfsdk:"timeouts"`
+}
+
+func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_api_key"
+}
+
+func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An access key that calls PlexMCP MCPs on behalf of one application or environment.\n\n" +
+			"The secret (`key`) is shown by PlexMCP exactly once, when the key is created; the provider keeps it " +
+			"in state and never reads it again. Changing `name`, `description` or which MCPs the key reaches " +
+			"updates the key in place. Changing `mode`, its expiry or `rotation_triggers` replaces it: with " +
+			"`lifecycle { create_before_destroy = true }` the new key exists before the old one is revoked. " +
+			"A key that has expired, was revoked outside Terraform, or has entered its renewal window " +
+			"(`rotate_before_days`) is planned for replacement.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The key's id (`key_…`). Use it with `terraform import`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "A name that says who uses the key, 1 to 100 characters without leading or " +
+					"trailing spaces, for example `ci-production`. Updated in place.",
+				Required: true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, 100),
+					stringCheck{description: "must not start or end with whitespace", check: checkTrimmed},
+				},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "Notes on the key's use, up to 500 characters. Updated in place. Defaults to empty.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.LengthAtMost(500)},
+			},
+			"all_mcps": schema.BoolAttribute{
+				MarkdownDescription: "Set to `true` to let the key invoke every MCP of the organisation, including " +
+					"MCPs added later. Exactly one of `all_mcps` and `mcp_ids` must be set. Switching between " +
+					"them is an in-place update.",
+				Optional: true,
+			},
+			"mcp_ids": schema.SetAttribute{
+				MarkdownDescription: "The ids of the MCPs the key may invoke (`mcp_…`), for example from the " +
+					"`plexmcp_mcp` data source. At least one. Exactly one of `all_mcps` and `mcp_ids` must be set. " +
+					"Updated in place.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+				},
+			},
+			"mode": schema.StringAttribute{
+				MarkdownDescription: "`live` (the default) makes a `pk_live_…` key; `test` makes a `pk_test_…` key " +
+					"that may invoke only MCPs in test mode. Changing it replaces the key.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(plexmcp.ModeLive),
+				Validators:    []validator.String{stringvalidator.OneOf(plexmcp.ModeLive, plexmcp.ModeTest)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"expires_at": schema.StringAttribute{
+				CustomType: timetypes.RFC3339Type{},
+				MarkdownDescription: "When the key stops working, as an RFC 3339 timestamp such as " +
+					"`2027-01-31T00:00:00Z`; PlexMCP keeps it to the second. It must be in the future when the key " +
+					"is created. Leave it and `expires_in_days` unset for a key that never expires. Conflicts " +
+					"with `expires_in_days`, which fills this attribute in. Changing it replaces the key.",
+				Optional: true,
+				Computed: true,
+			},
+			"expires_in_days": schema.Int64Attribute{
+				MarkdownDescription: "Lifetime of the key in days (1 to 3650), counted by PlexMCP from creation; " +
+					"the resulting date is in `expires_at`. Conflicts with `expires_at`. Changing it replaces the key.",
+				Optional:      true,
+				Validators:    []validator.Int64{int64validator.Between(1, 3650)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"rotate_before_days": schema.Int64Attribute{
+				MarkdownDescription: "The renewal window: from `rotate_before_days` days before `expires_at`, every " +
+					"plan replaces the key, so a scheduled apply rotates it before it expires. Needs `expires_at` " +
+					"or `expires_in_days`; at least 1 and shorter than the key's lifetime. With " +
+					"`expires_in_days = 90` and `rotate_before_days = 14`, applies from day 76 on rotate the key.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"rotation_triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary strings; any change to them replaces the key. Use it to rotate on " +
+					"a version bump or when another resource changes, without the `time` provider.",
+				ElementType:   types.StringType,
+				Optional:      true,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"key": schema.StringAttribute{
+				MarkdownDescription: "The secret key (`pk_live_…` or `pk_test_…`). PlexMCP shows it only in the " +
+					"create response, so it is known only for keys this configuration created: imported keys " +
+					"have it null. Sensitive; lives only in state. To keep it out of state, use the " +
+					"`plexmcp_api_key` ephemeral resource.",
+				Computed:      true,
+				Sensitive:     true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"key_prefix": schema.StringAttribute{
+				MarkdownDescription: "The first 12 characters of the key, such as `pk_live_a1B2`: safe to log and " +
+					"show, and enough to recognise the key in the dashboard.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "`active`, `expired` or `revoked`, as PlexMCP reported at the last refresh. A " +
+					"key that is not `active` is planned for replacement.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"created_at": schema.StringAttribute{
+				CustomType:          timetypes.RFC3339Type{},
+				MarkdownDescription: "When the key was created (RFC 3339, UTC).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = dataFromProvider(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *apiKeyResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.Conflicting(path.MatchRoot("expires_at"), path.MatchRoot("expires_in_days")),
+	}
+}
+
+// ValidateConfig checks the rules that span attributes and that the library
+// validators cannot word helpfully.
+func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg apiKeyResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validatePermissionsConfig(cfg.AllMCPs, cfg.MCPIDs, &resp.Diagnostics)
+
+	if !cfg.RotateBeforeDays.IsNull() && !cfg.RotateBeforeDays.IsUnknown() {
+		switch {
+		case cfg.ExpiresAt.IsNull() && cfg.ExpiresInDays.IsNull():
+			resp.Diagnostics.AddAttributeError(path.Root("rotate_before_days"), "Renewal Window Without Expiry",
+				"rotate_before_days counts back from the key's expiry, but this key never expires. Set expires_in_days "+
+					"(for example 90) or expires_at, or remove rotate_before_days.")
+		case !cfg.ExpiresInDays.IsNull() && !cfg.ExpiresInDays.IsUnknown() &&
+			cfg.RotateBeforeDays.ValueInt64() >= cfg.ExpiresInDays.ValueInt64():
+			resp.Diagnostics.AddAttributeError(path.Root("rotate_before_days"), "Renewal Window Too Long",
+				fmt.Sprintf("rotate_before_days (%d) must be shorter than expires_in_days (%d), or every plan would "+
+					"replace the key. Lower rotate_before_days or raise expires_in_days.",
+					cfg.RotateBeforeDays.ValueInt64(), cfg.ExpiresInDays.ValueInt64()))
+		}
+	}
+}
+
+// validatePermissionsConfig enforces "all_mcps = true, or a non-empty
+// mcp_ids", which resource and ephemeral resource share.
+func validatePermissionsConfig(allMCPs types.Bool, mcpIDs types.Set, diags *diag.Diagnostics) {
+	if allMCPs.IsUnknown() || mcpIDs.IsUnknown() {
+		return
+	}
+	switch {
+	case !allMCPs.IsNull() && !allMCPs.ValueBool():
+		diags.AddAttributeError(path.Root("all_mcps"), "Invalid all_mcps Value",
+			"all_mcps = false does not choose any MCPs. Set all_mcps = true to reach every MCP of the "+
+				"organisation, or remove all_mcps and list the MCPs in mcp_ids.")
+	case allMCPs.IsNull() && mcpIDs.IsNull():
+		diags.AddAttributeError(path.Root("mcp_ids"), "Missing MCP Permissions",
+			"Choose which MCPs the key may invoke: set all_mcps = true, or list their ids in mcp_ids "+
+				"(for example data.plexmcp_mcp.weather.id).")
+	case !allMCPs.IsNull() && !mcpIDs.IsNull():
+		diags.AddAttributeError(path.Root("mcp_ids"), "Conflicting MCP Permissions",
+			"Set either all_mcps = true or mcp_ids, not both. Remove mcp_ids to reach every MCP, or remove "+
+				"all_mcps to reach only the listed ones.")
+	}
+}
+
+// ModifyPlan derives expires_at from the configuration, and plans a
+// replacement for a key that no longer works or is inside its renewal
+// window. Terraform calls it again with no prior state when it replaces,
+// which is where the create-time checks run.
+func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // Destroy.
+	}
+	var plan, cfg apiKeyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	var state apiKeyResourceModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	now := r.now()
+
+	// expires_at follows the configuration alone: an explicit date, the
+	// date PlexMCP derived from an unchanged expires_in_days, or never.
+	switch {
+	case !cfg.ExpiresAt.IsNull():
+		plan.ExpiresAt = cfg.ExpiresAt
+	case !cfg.ExpiresInDays.IsNull():
+		if !creating && state.ExpiresInDays.Equal(cfg.ExpiresInDays) && !state.ExpiresAt.IsNull() {
+			plan.ExpiresAt = state.ExpiresAt
+		} else {
+			plan.ExpiresAt = timetypes.NewRFC3339Unknown()
+		}
+	default:
+		plan.ExpiresAt = timetypes.NewRFC3339Null()
+	}
+
+	if creating {
+		r.checkNewKeyExpiry(plan, now, &resp.Diagnostics)
+	} else {
+		if !sameInstant(plan.ExpiresAt, state.ExpiresAt) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("expires_at"))
+		}
+		if reason := replacementReason(state, now); reason != "" {
+			plan.Status = types.StringUnknown()
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
+			resp.Diagnostics.AddAttributeWarning(path.Root("status"), "PlexMCP API Key Will Be Replaced",
+				fmt.Sprintf("API key %s (%s) %s, so this plan replaces it. Add lifecycle { create_before_destroy = true } "+
+					"so the new key exists before the old one is revoked.", state.ID.ValueString(), state.KeyPrefix.ValueString(), reason))
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// checkNewKeyExpiry applies the rules that hold only for a key about to be
+// created: an expiry in the future, and a renewal window that has not
+// already started.
+func (r *apiKeyResource) checkNewKeyExpiry(plan apiKeyResourceModel, now time.Time, diags *diag.Diagnostics) {
+	if plan.ExpiresAt.IsNull() || plan.ExpiresAt.IsUnknown() {
+		return
+	}
+	expiresAt, d := plan.ExpiresAt.ValueRFC3339Time()
+	if d.HasError() {
+		diags.Append(d...)
+		return
+	}
+	if !expiresAt.After(now) {
+		diags.AddAttributeError(path.Root("expires_at"), "API Key Expiry In The Past",
+			fmt.Sprintf("expires_at (%s) is not in the future, so the new key would never work. Set a later "+
+				"expires_at, or use expires_in_days to count from the moment the key is created.",
+				plan.ExpiresAt.ValueString()))
+		return
+	}
+	if !plan.RotateBeforeDays.IsNull() && !plan.RotateBeforeDays.IsUnknown() {
+		windowStart := expiresAt.Add(-days(plan.RotateBeforeDays.ValueInt64()))
+		if !windowStart.After(now) {
+			diags.AddAttributeError(path.Root("rotate_before_days"), "Renewal Window Already Open",
+				fmt.Sprintf("A key expiring at %s with rotate_before_days = %d would be inside its renewal window "+
+					"from the moment it is created, and every plan would replace it. Set a later expires_at or a "+
+					"smaller rotate_before_days.", plan.ExpiresAt.ValueString(), plan.RotateBeforeDays.ValueInt64()))
+		}
+	}
+}
+
+// replacementReason says why an existing key can no longer be kept, or "".
+func replacementReason(state apiKeyResourceModel, now time.Time) string {
+	switch state.Status.ValueString() {
+	case plexmcp.StatusRevoked:
+		return "was revoked outside Terraform"
+	case plexmcp.StatusExpired:
+		return "has expired"
+	}
+	if state.ExpiresAt.IsNull() || state.ExpiresAt.IsUnknown() {
+		return ""
+	}
+	expiresAt, d := state.ExpiresAt.ValueRFC3339Time()
+	if d.HasError() {
+		return ""
+	}
+	if !expiresAt.After(now) {
+		return fmt.Sprintf("expired at %s", state.ExpiresAt.ValueString())
+	}
+	if !state.RotateBeforeDays.IsNull() && !state.RotateBeforeDays.IsUnknown() {
+		n := state.RotateBeforeDays.ValueInt64()
+		if windowStart := expiresAt.Add(-days(n)); !now.Before(windowStart) {
+			return fmt.Sprintf("expires at %s and is inside its %d-day renewal window (rotate_before_days)",
+				state.ExpiresAt.ValueString(), n)
+		}
+	}
+	return ""
+}
+
+func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = maskSecrets(ctx)
+	var plan apiKeyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	createReq := plexmcp.CreateAPIKeyRequest{
+		Name:           plan.Name.ValueString(),
+		Description:    plan.Description.ValueString(),
+		Mode:           plan.Mode.ValueString(),
+		IdempotencyKey: newIdempotencyKey(),
+	}
+	resp.Diagnostics.Append(permissionsFromModel(ctx, plan.AllMCPs, plan.MCPIDs, &createReq.Permissions)...)
+	switch {
+	case !plan.ExpiresInDays.IsNull():
+		n := plan.ExpiresInDays.ValueInt64()
+		createReq.ExpiresInDays = &n
+	case !plan.ExpiresAt.IsNull() && !plan.ExpiresAt.IsUnknown():
+		t, d := plan.ExpiresAt.ValueRFC3339Time()
+		resp.Diagnostics.Append(d...)
+		createReq.ExpiresAt = &t
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	created, err := r.createWithRecovery(ctx, createReq)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Error Creating PlexMCP API Key", err)
+		return
+	}
+	tflog.Debug(ctx, "created PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix, "replayed": created.Replayed})
+
+	plan.Key = types.StringValue(created.Key.Reveal())
+	resp.Diagnostics.Append(applyAPIKey(ctx, &plan, &created.APIKey)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// createWithRecovery creates a key, and if the outcome is unknown after the
+// client's retries (the server may have committed a create whose answer was
+// lost), replays the same idempotent request once more on a fresh deadline.
+// A replay either returns the committed key, which then lands in state, or
+// proves nothing was created. Without it a timeout could leave a live key
+// that Terraform does not know about.
+func (r *apiKeyResource) createWithRecovery(ctx context.Context, req plexmcp.CreateAPIKeyRequest) (*plexmcp.CreatedAPIKey, error) {
+	created, err := r.data.client.CreateAPIKey(ctx, req)
+	if err == nil || !outcomeUnknown(err) {
+		return created, err
+	}
+	tflog.Warn(ctx, "create outcome unknown; replaying with the same idempotency key", map[string]any{"error": err.Error()})
+	recoverCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	created, replayErr := r.data.client.CreateAPIKey(recoverCtx, req)
+	if replayErr == nil {
+		return created, nil
+	}
+	return nil, fmt.Errorf("%w (a replay with the same idempotency key also failed: %v; if a key named %q appears "+
+		"in the PlexMCP dashboard, revoke it or import it)", err, replayErr, req.Name)
+}
+
+// outcomeUnknown reports whether a failed create may still have committed:
+// anything but a definite 4xx answer from the server.
+func outcomeUnknown(err error) bool {
+	var apiErr *plexmcp.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500 || apiErr.StatusCode == 429 || apiErr.StatusCode == 409
+	}
+	return true
+}
+
+func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	var state apiKeyResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	key, err := r.data.client.GetAPIKey(ctx, state.ID.ValueString())
+	if plexmcp.IsNotFound(err) {
+		tflog.Warn(ctx, "PlexMCP API key no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Error Reading PlexMCP API Key", err)
+		return
+	}
+	resp.Diagnostics.Append(applyAPIKey(ctx, &state, key)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = maskSecrets(ctx)
+	var plan, state apiKeyResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	var patch plexmcp.UpdateAPIKeyRequest
+	changed := false
+	if !plan.Name.Equal(state.Name) {
+		patch.Name = plan.Name.ValueStringPointer()
+		changed = true
+	}
+	if !plan.Description.Equal(state.Description) {
+		patch.Description = plan.Description.ValueStringPointer()
+		changed = true
+	}
+	if !plan.AllMCPs.Equal(state.AllMCPs) || !plan.MCPIDs.Equal(state.MCPIDs) {
+		var perms plexmcp.Permissions
+		resp.Diagnostics.Append(permissionsFromModel(ctx, plan.AllMCPs, plan.MCPIDs, &perms)...)
+		patch.Permissions = &perms
+		changed = true
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	key := (*plexmcp.APIKey)(nil)
+	if changed {
+		var err error
+		key, err = r.data.client.UpdateAPIKey(ctx, state.ID.ValueString(), patch)
+		if err != nil {
+			if plexmcp.IsConflict(err) {
+				resp.Diagnostics.AddError("Error Updating PlexMCP API Key", fmt.Sprintf("API key %s was revoked "+
+					"outside Terraform and can no longer be changed. Run terraform apply again: the refreshed plan "+
+					"replaces it with a new key.", state.ID.ValueString()))
+				return
+			}
+			addAPIError(&resp.Diagnostics, "Error Updating PlexMCP API Key", err)
+			return
+		}
+	}
+	// Attributes that never reach the API (triggers, renewal window,
+	// timeouts) only change in state.
+	plan.Key = state.Key
+	if key != nil {
+		// Status was planned from state; a change (say, the key expired
+		// a moment ago) shows up at the next refresh instead of as an
+		// inconsistent result now.
+		plannedStatus := plan.Status
+		resp.Diagnostics.Append(applyAPIKey(ctx, &plan, key)...)
+		plan.Status = plannedStatus
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = maskSecrets(ctx)
+	var state apiKeyResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	// Revoking is idempotent on the server; a key that is already gone is
+	// what destroy wants too.
+	if err := r.data.client.RevokeAPIKey(ctx, state.ID.ValueString()); err != nil && !plexmcp.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, "Error Revoking PlexMCP API Key", err)
+	}
+}
+
+func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.AddWarning("Imported PlexMCP API Key Has No Secret",
+		fmt.Sprintf("PlexMCP shows a key's secret only when it is created, so the imported key %s has key = null. "+
+			"Everything else is managed as usual. If something needs the secret, replace the key (terraform apply "+
+			"-replace) and distribute the new one.", req.ID))
+}
+
+func (r *apiKeyResource) requireClient(diags *diag.Diagnostics) bool {
+	return requireClient(r.data, diags)
+}
+
+func (r *apiKeyResource) now() time.Time {
+	if r.data != nil && r.data.now != nil {
+		return r.data.now()
+	}
+	return time.Now()
+}
+
+// applyAPIKey copies what the API reports into the model. The secret, the
+// configuration-only attributes and timeouts are left as they are; an
+// expiry that names the same second as before keeps its spelling, so a
+// plan written with an offset does not show a diff.
+func applyAPIKey(ctx context.Context, m *apiKeyResourceModel, k *plexmcp.APIKey) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(k.ID)
+	m.Name = types.StringValue(k.Name)
+	m.Description = types.StringValue(k.Description)
+	m.Mode = types.StringValue(k.Mode)
+	m.KeyPrefix = types.StringValue(k.KeyPrefix)
+	m.Status = types.StringValue(k.Status)
+	m.CreatedAt = timetypes.NewRFC3339TimeValue(k.CreatedAt.UTC())
+	if k.ExpiresAt == nil {
+		m.ExpiresAt = timetypes.NewRFC3339Null()
+	} else if !sameInstantAs(m.ExpiresAt, *k.ExpiresAt) {
+		m.ExpiresAt = timetypes.NewRFC3339TimeValue(k.ExpiresAt.UTC())
+	}
+	if k.Permissions.AllMCPs {
+		m.AllMCPs = types.BoolValue(true)
+		m.MCPIDs = types.SetNull(types.StringType)
+	} else {
+		m.AllMCPs = types.BoolNull()
+		ids, d := types.SetValueFrom(ctx, types.StringType, k.Permissions.MCPIDs)
+		diags.Append(d...)
+		m.MCPIDs = ids
+	}
+	if m.Key.IsUnknown() {
+		m.Key = types.StringNull()
+	}
+	return diags
+}
+
+func permissionsFromModel(ctx context.Context, allMCPs types.Bool, mcpIDs types.Set, out *plexmcp.Permissions) diag.Diagnostics {
+	if allMCPs.ValueBool() {
+		*out = plexmcp.Permissions{AllMCPs: true}
+		return nil
+	}
+	var ids []string
+	d := mcpIDs.ElementsAs(ctx, &ids, false)
+	*out = plexmcp.Permissions{MCPIDs: ids}
+	return d
+}
+
+// sameInstant compares two optional timestamps to the second, the
+// precision PlexMCP stores. Unknown never equals anything.
+func sameInstant(a, b timetypes.RFC3339) bool {
+	if a.IsUnknown() || b.IsUnknown() {
+		return false
+	}
+	if a.IsNull() || b.IsNull() {
+		return a.IsNull() == b.IsNull()
+	}
+	bt, d := b.ValueRFC3339Time()
+	if d.HasError() {
+		return false
+	}
+	return sameInstantAs(a, bt)
+}
+
+func sameInstantAs(a timetypes.RFC3339, t time.Time) bool {
+	if a.IsNull() || a.IsUnknown() {
+		return false
+	}
+	at, d := a.ValueRFC3339Time()
+	return !d.HasError() && at.Truncate(time.Second).Equal(t.Truncate(time.Second))
+}
+
+func days(n int64) time.Duration { return time.Duration(n) * 24 * time.Hour }
+
+func checkTrimmed(s string) string {
+	if len(s) > 0 && (isSpace(s[0]) || isSpace(s[len(s)-1])) {
+		return "must not start or end with whitespace; PlexMCP trims names, and the trimmed name would differ from the configuration"
+	}
+	return ""
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// newIdempotencyKey makes the one Idempotency-Key that a create and all of
+// its retries and replays share.
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "tf-" + hex.EncodeToString(b[:])
+}

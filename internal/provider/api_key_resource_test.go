@@ -1,0 +1,451 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
+)
+
+const keyAddr = "plexmcp_api_key.test"
+
+// keyConfig renders one plexmcp_api_key with the given body.
+func keyConfig(srv *refserver.Running, body string) string {
+	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "plexmcp_api_key" "test" {
+%s
+}
+`, body)
+}
+
+var keyPrefixPattern = regexp.MustCompile(`^pk_live_[A-Za-z0-9]{4}$`)
+
+func TestAccAPIKeyResource_basic(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{{
+			Config: keyConfig(srv, `
+  name        = "ci-weather"
+  description = "CI reads the weather"
+  mcp_ids     = ["mcp_weather"]
+`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate)},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("key")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("key_prefix"), knownvalue.StringRegexp(keyPrefixPattern)),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("mode"), knownvalue.StringExact("live")),
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
+				// Granted MCP answers, the others refuse: proven by the server.
+				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusForbidden),
+				acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+					if k.Name != "ci-weather" || k.Description != "CI reads the weather" || k.AllMCPs ||
+						len(k.MCPIDs) != 1 || k.MCPIDs[0] != acctest.MCPWeather || k.ExpiresAt != nil {
+						return fmt.Errorf("server holds %+v", k)
+					}
+					return nil
+				}),
+			},
+		}},
+	})
+}
+
+func TestAccAPIKeyResource_testModeAndExpiry(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	expires := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{{
+			Config: keyConfig(srv, fmt.Sprintf(`
+  name       = "sandbox"
+  mode       = "test"
+  all_mcps   = true
+  expires_at = %q
+`, expires.Format(time.RFC3339))),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("key_prefix"), knownvalue.StringRegexp(regexp.MustCompile(`^pk_test_`))),
+				// A test key reaches test MCPs only, even with all_mcps.
+				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPSandbox, http.StatusOK),
+				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusForbidden),
+				acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+					if k.ExpiresAt == nil || !k.ExpiresAt.Equal(expires) || k.Mode != "test" || !k.AllMCPs {
+						return fmt.Errorf("server holds mode %s, all_mcps %v, expires_at %v; want test, true, %v", k.Mode, k.AllMCPs, k.ExpiresAt, expires)
+					}
+					return nil
+				}),
+			},
+		}},
+	})
+}
+
+// Every updatable attribute changes in place: same id, same secret, and the
+// secret keeps working while the server reflects the change.
+func TestAccAPIKeyResource_updateInPlace(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	var firstID, firstKey string
+	sameKey := func() statecheck.StateCheck {
+		return acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+			if k.ID != firstID {
+				return fmt.Errorf("key was replaced: id %s, first %s", k.ID, firstID)
+			}
+			return acctest.ExpectKeyStatus(context.Background(), srv, firstKey, acctest.MCPWeather, http.StatusOK)
+		})
+	}
+	updatePlan := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+	}}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: keyConfig(srv, `
+  name    = "app"
+  mcp_ids = ["mcp_weather"]
+`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.CaptureString(keyAddr, "id", &firstID),
+					acctest.CaptureString(keyAddr, "key", &firstKey),
+				},
+			},
+			{
+				Config: keyConfig(srv, `
+  name        = "app-renamed"
+  description = "now documented"
+  mcp_ids     = ["mcp_weather", "mcp_calculator"]
+`),
+				ConfigPlanChecks: updatePlan,
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey(),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusOK),
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.Name != "app-renamed" || k.Description != "now documented" || len(k.MCPIDs) != 2 {
+							return fmt.Errorf("server holds name %q, description %q, mcps %v", k.Name, k.Description, k.MCPIDs)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				// From a list to every MCP, and the description removed.
+				Config: keyConfig(srv, `
+  name     = "app-renamed"
+  all_mcps = true
+`),
+				ConfigPlanChecks: updatePlan,
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey(),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusOK),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("mcp_ids"), knownvalue.Null()),
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if !k.AllMCPs || k.Description != "" {
+							return fmt.Errorf("server holds all_mcps %v, description %q", k.AllMCPs, k.Description)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				// And back to one MCP: the others now refuse the same key.
+				Config: keyConfig(srv, `
+  name    = "app-renamed"
+  mcp_ids = ["mcp_weather"]
+`),
+				ConfigPlanChecks: updatePlan,
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey(),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusForbidden),
+				},
+			},
+		},
+	})
+}
+
+// Changing expires_at with create_before_destroy makes the new key before
+// revoking the old one; afterwards the old key is refused and the new works.
+func TestAccAPIKeyResource_rotationCreateBeforeDestroy(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	var oldID, oldKey string
+	config := func(expires time.Time) string {
+		return keyConfig(srv, fmt.Sprintf(`
+  name       = "rotating"
+  all_mcps   = true
+  expires_at = %q
+  lifecycle {
+    create_before_destroy = true
+  }
+`, expires.UTC().Format(time.RFC3339)))
+	}
+	now := time.Now().Truncate(time.Second)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: config(now.Add(30 * 24 * time.Hour)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.CaptureString(keyAddr, "id", &oldID),
+					acctest.CaptureString(keyAddr, "key", &oldKey),
+				},
+			},
+			{
+				Config: config(now.Add(60 * 24 * time.Hour)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+					acctest.ExpectServerKey(srv, keyAddr, func(newKey refserver.KeyRecord) error {
+						if newKey.ID == oldID {
+							return fmt.Errorf("key %s was not replaced", oldID)
+						}
+						old, ok := acctest.ServerKey(srv, oldID)
+						if !ok || old.RevokedAt == nil {
+							return fmt.Errorf("old key %s is not revoked on the server", oldID)
+						}
+						// The new key existed before the old one was revoked.
+						if newKey.CreatedAt.After(*old.RevokedAt) {
+							return fmt.Errorf("new key created at %v, after the old one was revoked at %v", newKey.CreatedAt, *old.RevokedAt)
+						}
+						return acctest.ExpectKeyStatus(context.Background(), srv, oldKey, acctest.MCPWeather, http.StatusUnauthorized)
+					}),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAPIKeyResource_modeChangeReplaces(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	var oldKey string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{
+				Config:            keyConfig(srv, "  name = \"m\"\n  all_mcps = true\n  lifecycle {\n    create_before_destroy = true\n  }\n"),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "key", &oldKey)},
+			},
+			{
+				Config: keyConfig(srv, "  name = \"m\"\n  mode = \"test\"\n  all_mcps = true\n  lifecycle {\n    create_before_destroy = true\n  }\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPSandbox, http.StatusOK),
+					acctest.ExpectServerKey(srv, keyAddr, func(refserver.KeyRecord) error {
+						return acctest.ExpectKeyStatus(context.Background(), srv, oldKey, acctest.MCPSandbox, http.StatusUnauthorized)
+					}),
+				},
+			},
+		},
+	})
+}
+
+// A rename and a permission change made in the dashboard are planned back.
+func TestAccAPIKeyResource_driftFromDashboard(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	admin := acctest.AdminClient(t, srv)
+	var id string
+	cfg := keyConfig(srv, `
+  name    = "drifting"
+  mcp_ids = ["mcp_weather"]
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &id)}},
+			{
+				PreConfig: func() {
+					name := "renamed-by-hand"
+					_, err := admin.UpdateAPIKey(context.Background(), id, plexmcp.UpdateAPIKeyRequest{
+						Name:        &name,
+						Permissions: &plexmcp.Permissions{AllMCPs: true},
+					})
+					if err != nil {
+						t.Fatalf("out-of-band update: %v", err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("drifting")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusForbidden),
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID != id || k.Name != "drifting" || k.AllMCPs {
+							return fmt.Errorf("drift not undone: %s %q all_mcps=%v", k.ID, k.Name, k.AllMCPs)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+// A key revoked in the dashboard is never kept as if it worked: the plan
+// replaces it, and the replacement works.
+func TestAccAPIKeyResource_revokedOutOfBand(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	admin := acctest.AdminClient(t, srv)
+	var id string
+	cfg := keyConfig(srv, `
+  name     = "revoked-by-hand"
+  all_mcps = true
+  lifecycle {
+    create_before_destroy = true
+  }
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &id)}},
+			{
+				PreConfig: func() {
+					if err := admin.RevokeAPIKey(context.Background(), id); err != nil {
+						t.Fatalf("out-of-band revoke: %v", err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAPIKeyResource_import(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	cfg := keyConfig(srv, `
+  name        = "imported"
+  description = "made elsewhere"
+  mcp_ids     = ["mcp_weather", "mcp_calculator"]
+  expires_at  = "2099-01-01T00:00:00Z"
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				ResourceName:            keyAddr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"key"},
+			},
+			{
+				// An import block plans clean against the same configuration.
+				ResourceName:    keyAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+		},
+	})
+}
+
+// Bad configuration fails at plan time, names the attribute, and creates
+// nothing on the server.
+func TestAccAPIKeyResource_validation(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	cases := map[string]struct {
+		body string
+		err  string
+	}{
+		"neither permission":      {`name = "x"`, `Choose which MCPs the key may invoke`},
+		"both permissions":        {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `mcp_ids = ["mcp_weather"]`, `Set either all_mcps = true or mcp_ids`},
+		"all_mcps false":          {`name = "x"` + "\n" + `all_mcps = false`, `all_mcps = false does not choose any MCPs`},
+		"empty mcp_ids":           {`name = "x"` + "\n" + `mcp_ids = []`, `(?s)mcp_ids.*at least 1`},
+		"empty name":              {`name = ""` + "\n" + `all_mcps = true`, `(?s)name.*length`},
+		"long name":               {fmt.Sprintf("name = %q\nall_mcps = true", longString(101)), `(?s)name.*length`},
+		"padded name":             {`name = " x "` + "\n" + `all_mcps = true`, `must not start or end with whitespace`},
+		"long description":        {fmt.Sprintf("name = \"x\"\nall_mcps = true\ndescription = %q", longString(501)), `(?s)description.*length`},
+		"bad mode":                {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `mode = "prod"`, `(?s)mode.*value must be one of`},
+		"not rfc3339":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_at = "next tuesday"`, `(?s)RFC 3339`},
+		"past expiry":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + fmt.Sprintf("expires_at = %q", past), `(?s)expires_at.*is not in the future`},
+		"both expiries":           {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 3` + "\n" + `expires_at = "2099-01-01T00:00:00Z"`, `(?s)expires_in_days.*expires_at|expires_at.*expires_in_days`},
+		"days out of range":       {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 4000`, `(?s)expires_in_days.*between 1 and 3650`},
+		"window without expiry":   {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `rotate_before_days = 3`, `Renewal Window Without Expiry`},
+		"window too long":         {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 7` + "\n" + `rotate_before_days = 7`, `must be shorter than expires_in_days`},
+		"window open at creation": {`name = "x"` + "\n" + `all_mcps = true` + "\n" + fmt.Sprintf("expires_at = %q", time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)) + "\n" + `rotate_before_days = 3`, `Renewal Window Already Open`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.Factories(),
+				Steps: []resource.TestStep{{
+					Config:      keyConfig(srv, tc.body),
+					ExpectError: regexp.MustCompile(tc.err),
+				}},
+			})
+		})
+	}
+	t.Cleanup(func() {
+		if keys := srv.APIKeys(); len(keys) != 0 {
+			t.Errorf("invalid configurations created %d key(s) on the server", len(keys))
+		}
+	})
+}
+
+// An unknown MCP id reaches the API, which refuses it; the error points at
+// mcp_ids and nothing is created.
+func TestAccAPIKeyResource_unknownMCP(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		Steps: []resource.TestStep{{
+			Config:      keyConfig(srv, `name = "x"`+"\n"+`mcp_ids = ["mcp_nope"]`),
+			ExpectError: regexp.MustCompile(`(?s)mcp_ids.*mcp_nope`),
+		}},
+	})
+	if keys := srv.APIKeys(); len(keys) != 0 {
+		t.Errorf("a refused create left %d key(s) on the server", len(keys))
+	}
+}
+
+// checkAllRevoked is the CheckDestroy of every test: destroy must revoke
+// every key it created, as the server sees it.
+func checkAllRevoked(srv *refserver.Running) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if active := acctest.ActiveKeys(srv); len(active) != 0 {
+			return fmt.Errorf("%d key(s) still active after destroy", len(active))
+		}
+		return nil
+	}
+}
+
+func longString(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 'a'
+	}
+	return string(b)
+}

@@ -1,0 +1,186 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
+)
+
+var (
+	_ datasource.DataSource                     = (*mcpDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*mcpDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*mcpDataSource)(nil)
+)
+
+// NewMCPDataSource returns the plexmcp_mcp data source.
+func NewMCPDataSource() datasource.DataSource { return &mcpDataSource{} }
+
+type mcpDataSource struct {
+	data *providerData
+}
+
+type mcpModel struct {
+	ID          types.String `tfsdk:"id"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	Mode        types.String `tfsdk:"mode"`
+	Status      types.String `tfsdk:"status"`
+	Tools       types.List   `tfsdk:"tools"`
+}
+
+func (d *mcpDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_mcp"
+}
+
+func (d *mcpDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Looks up one MCP of the organisation by `id` or by exact `name`, typically to " +
+			"grant an API key access to it through `mcp_ids`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The MCP's id (`mcp_…`). Exactly one of `id` and `name` must be set.",
+				Optional:            true,
+				Computed:            true,
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The MCP's exact name, such as `Weather API`. Exactly one of `id` and `name` " +
+					"must be set. A name that matches no MCP, or more than one, is an error.",
+				Optional: true,
+				Computed: true,
+			},
+			"description": schema.StringAttribute{MarkdownDescription: "What the MCP does.", Computed: true},
+			"mode": schema.StringAttribute{
+				MarkdownDescription: "`live` or `test`. Only `test` MCPs can be invoked with `pk_test_…` keys.",
+				Computed:            true,
+			},
+			"status": schema.StringAttribute{MarkdownDescription: "The MCP's status, such as `active`.", Computed: true},
+			"tools":  schema.ListAttribute{MarkdownDescription: "The tools the MCP offers.", Computed: true, ElementType: types.StringType},
+		},
+	}
+}
+
+func (d *mcpDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = dataFromProvider(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *mcpDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
+	}
+}
+
+func (d *mcpDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx = maskSecrets(ctx)
+	var cfg mcpModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || !requireClient(d.data, &resp.Diagnostics) {
+		return
+	}
+
+	var mcp *plexmcp.MCP
+	if !cfg.ID.IsNull() {
+		var err error
+		mcp, err = d.data.client.GetMCP(ctx, cfg.ID.ValueString())
+		if plexmcp.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "PlexMCP MCP Not Found",
+				fmt.Sprintf("No MCP with id %q is visible to the provider's API key. Check the id, or look the MCP up by name.", cfg.ID.ValueString()))
+			return
+		}
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Error Reading PlexMCP MCP", err)
+			return
+		}
+	} else {
+		// List everything rather than filter server-side, so that a miss can
+		// name the MCPs that do exist.
+		all, err := d.data.client.ListMCPs(ctx, plexmcp.ListMCPsOptions{})
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Error Listing PlexMCP MCPs", err)
+			return
+		}
+		mcp = findMCPByName(all, cfg.Name.ValueString(), &resp.Diagnostics)
+		if mcp == nil {
+			return
+		}
+	}
+	state, diags := mcpToModel(ctx, mcp)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func findMCPByName(all []plexmcp.MCP, name string, diags *diag.Diagnostics) *plexmcp.MCP {
+	var matches []plexmcp.MCP
+	names := make([]string, 0, len(all))
+	for _, m := range all {
+		names = append(names, fmt.Sprintf("%q", m.Name))
+		if m.Name == name {
+			matches = append(matches, m)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return &matches[0]
+	case 0:
+		sort.Strings(names)
+		available := "none"
+		if len(names) > 0 {
+			available = strings.Join(names, ", ")
+		}
+		diags.AddAttributeError(path.Root("name"), "PlexMCP MCP Not Found",
+			fmt.Sprintf("No MCP is named %q (names are exact and case-sensitive). Available: %s.", name, available))
+	default:
+		ids := make([]string, 0, len(matches))
+		for _, m := range matches {
+			ids = append(ids, m.ID)
+		}
+		diags.AddAttributeError(path.Root("name"), "Ambiguous PlexMCP MCP Name",
+			fmt.Sprintf("%d MCPs are named %q (%s). Look the MCP up by id instead.", len(matches), name, strings.Join(ids, ", ")))
+	}
+	return nil
+}
+
+func mcpToModel(ctx context.Context, m *plexmcp.MCP) (mcpModel, diag.Diagnostics) {
+	tools, diags := types.ListValueFrom(ctx, types.StringType, m.Tools)
+	return mcpModel{
+		ID:          types.StringValue(m.ID),
+		Name:        types.StringValue(m.Name),
+		Description: types.StringValue(m.Description),
+		Mode:        types.StringValue(m.Mode),
+		Status:      types.StringValue(m.Status),
+		Tools:       tools,
+	}, diags
+}
+
+// dataFromProvider unpacks what Configure handed over; nil means the
+// provider could not configure a client yet.
+func dataFromProvider(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", v))
+		return nil
+	}
+	return data
+}
+
+func requireClient(data *providerData, diags *diag.Diagnostics) bool {
+	if data == nil || data.client == nil {
+		diags.AddError("PlexMCP Provider Not Configured",
+			"The provider has no API client, usually because api_key or base_url depends on a value that is "+
+				"not known yet. Apply the resources it depends on first (terraform apply -target), then apply again.")
+		return false
+	}
+	return true
+}

@@ -1,0 +1,110 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
+)
+
+const oneKey = `
+resource "plexmcp_api_key" "test" {
+  name     = "x"
+  all_mcps = true
+}
+`
+
+// A well-formed key the server does not know gets the documented 401
+// wording and the fixes a user will search for.
+func TestAccProvider_unauthorized(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		Steps: []resource.TestStep{{
+			Config:      acctest.ProviderConfigWithKey(srv, "pk_live_0000000000000000000000000000000000000000") + oneKey,
+			ExpectError: regexp.MustCompile(`(?s)Invalid or missing API key.*complete management key.*revoked.*Bearer`),
+		}},
+	})
+	if n := len(srv.APIKeys()); n != 0 {
+		t.Errorf("rejected provider key still created %d key(s)", n)
+	}
+}
+
+// An access key cannot manage keys: the 403 says which permission is
+// missing. The aliased provider's key comes from a resource, so it is
+// unknown at plan time, which must be allowed.
+func TestAccProvider_accessKeyForbidden(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "plexmcp_api_key" "access" {
+  name     = "access"
+  all_mcps = true
+}
+
+provider "plexmcp" {
+  alias    = "access"
+  base_url = %[1]q
+  api_key  = plexmcp_api_key.access.key
+}
+
+resource "plexmcp_api_key" "denied" {
+  provider = plexmcp.access
+  name     = "denied"
+  all_mcps = true
+}
+`, srv.BaseURL),
+			ExpectError: regexp.MustCompile(`(?s)HTTP 403 forbidden.*needs a management key.*access key`),
+		}},
+	})
+}
+
+// Without api_key and without the environment variable, the error names
+// both.
+func TestAccProvider_missingKey(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	t.Setenv("PLEXMCP_API_KEY", "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+terraform {
+  required_providers {
+    plexmcp = { source = "plexmcp/plexmcp" }
+  }
+}
+provider "plexmcp" {
+  base_url = %q
+}
+`, srv.BaseURL) + oneKey,
+			ExpectError: regexp.MustCompile(`(?s)Missing PlexMCP API Key.*api_key.*PLEXMCP_API_KEY`),
+		}},
+	})
+}
+
+func TestAccProvider_invalidKeyFormat(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	cases := map[string]struct{ key, err string }{
+		"whitespace":  {" pk_live_abc", `(?s)api_key.*leading or trailing whitespace`},
+		"no prefix":   {"sk_live_abc", `(?s)api_key.*does not start with pk_live_ or pk_test_`},
+		"bearer":      {"Bearer pk_live_abc", `(?s)api_key.*contains whitespace|(?s)api_key.*Bearer`},
+		"only prefix": {"pk_test_", `(?s)api_key.*copy the complete key`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.Factories(),
+				Steps: []resource.TestStep{{
+					Config:      acctest.ProviderConfigWithKey(srv, tc.key) + oneKey,
+					ExpectError: regexp.MustCompile(tc.err),
+				}},
+			})
+		})
+	}
+}
