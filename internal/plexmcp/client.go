@@ -182,7 +182,8 @@ func normalizeBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return "", fmt.Errorf("plexmcp: invalid base URL: %w", err)
+		// url.Parse quotes the input, which may hold credentials.
+		return "", fmt.Errorf("plexmcp: invalid base URL: %s", scrubber{}.string(err.Error()))
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -230,7 +231,7 @@ func ValidateAPIKeyFormat(key Secret) error {
 // an empty or dot id would address a different resource, so it is refused.
 func pathSegment(what, id string) (string, error) {
 	if id == "" || id == "." || id == ".." {
-		return "", fmt.Errorf("plexmcp: invalid %s id %q", what, id)
+		return "", fmt.Errorf("plexmcp: invalid %s id %q", what, scrubber{}.string(id))
 	}
 	return url.PathEscape(id), nil
 }
@@ -294,7 +295,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u, body)
 	if err != nil {
-		return nil, fmt.Errorf("plexmcp: %s %s: %w", r.method, r.path, c.scrubErr(err))
+		return nil, c.scrubErr(fmt.Errorf("plexmcp: %s %s: %w", r.method, r.path, err))
 	}
 	st.path = pathOnly(req.URL)
 	if c.apiKey != "" {
@@ -325,7 +326,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = ctxErr
 		}
-		return nil, fmt.Errorf("plexmcp: %s %s: giving up after %d attempt(s): %w", r.method, st.path, attempts, c.scrubErr(err))
+		return nil, c.scrubErr(fmt.Errorf("plexmcp: %s %s: giving up after %d attempt(s): %w", r.method, st.path, attempts, err))
 	}
 	defer resp.Body.Close()
 
@@ -335,7 +336,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return nil, fmt.Errorf("plexmcp: %s %s: reading the response: %w", r.method, st.path, c.scrubErr(err))
+		return nil, c.scrubErr(fmt.Errorf("plexmcp: %s %s: reading the response: %w", r.method, st.path, err))
 	}
 	pag, err := decodeBody(resp.StatusCode, raw, out)
 	if err != nil {
@@ -345,7 +346,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 			apiErr.Message = c.log.scrub.string(apiErr.Message)
 			return nil, apiErr
 		}
-		return nil, fmt.Errorf("plexmcp: %s %s: %w", r.method, st.path, err)
+		return nil, c.scrubErr(fmt.Errorf("plexmcp: %s %s: %w", r.method, st.path, err))
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, pagination: pag}, nil
 }

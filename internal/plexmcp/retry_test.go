@@ -1,0 +1,460 @@
+package plexmcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// These tests use small httptest handlers for the fault shapes the reference
+// server cannot produce on demand: exact Retry-After values, missing
+// rate-limit headers, garbage bodies, statuses it never sends.
+
+const testKey Secret = "pk_test_UnitTestKey0123456789abcdefghijkl123456"
+
+const mcpBody = `{"success":true,"data":{"id":"mcp_weather","name":"Weather API","description":"d","mode":"live","status":"active","tools":["get_weather"],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}`
+
+func errBody(code, msg string) string {
+	return fmt.Sprintf(`{"success":false,"error":{"code":%q,"message":%q}}`, code, msg)
+}
+
+// scripted serves the i-th response of a script, repeating the last one,
+// and records when each attempt arrived.
+type scripted struct {
+	mu    sync.Mutex
+	steps []func(w http.ResponseWriter, r *http.Request)
+	times []time.Time
+	reqs  []*http.Request
+	bodys []string
+}
+
+func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	i := len(s.times)
+	s.times = append(s.times, time.Now())
+	s.reqs = append(s.reqs, r)
+	s.bodys = append(s.bodys, string(body))
+	step := s.steps[min(i, len(s.steps)-1)]
+	s.mu.Unlock()
+	step(w, r)
+}
+
+func (s *scripted) attempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.times)
+}
+
+func reply(status int, body string, headers ...string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		if body != "" {
+			w.Header().Set("Content-Type", "application/json")
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// hangUp closes the connection without an answer, like a server that
+// crashed or a proxy that dropped the response.
+func hangUp(w http.ResponseWriter, _ *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func serve(t *testing.T, steps ...func(http.ResponseWriter, *http.Request)) (*scripted, *httptest.Server) {
+	t.Helper()
+	s := &scripted{steps: steps}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv
+}
+
+func TestRetryAfterDelaysNextAttempt(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"seconds":   "1",
+		"http-date": "", // filled in at run time: two seconds from now
+	}
+	for name, retryAfter := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want := time.Second
+			if retryAfter == "" {
+				// An HTTP date has whole seconds, so two seconds ahead is
+				// at least one second away.
+				retryAfter = time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
+			}
+			s, srv := serve(t,
+				reply(http.StatusTooManyRequests, errBody("rate_limited", "slow down"), "Retry-After", retryAfter),
+				reply(http.StatusOK, mcpBody))
+			cfg := fastConfig(srv.URL+"/v1", testKey, nil)
+			cfg.RetryWaitMax = 10 * time.Second
+			c := mustNew(t, cfg)
+			if _, err := c.GetMCP(testCtx(t), "mcp_weather"); err != nil {
+				t.Fatalf("GetMCP: %v", err)
+			}
+			if got := s.attempts(); got != 2 {
+				t.Fatalf("attempts = %d, want 2", got)
+			}
+			if gap := s.times[1].Sub(s.times[0]); gap < want {
+				t.Errorf("second attempt came %v after the 429, want at least %v", gap, want)
+			}
+		})
+	}
+}
+
+func TestRetryWaitsAreCappedAtRetryWaitMax(t *testing.T) {
+	t.Parallel()
+	farReset := fmt.Sprint(time.Now().Add(24 * time.Hour).Unix())
+	tests := map[string][]string{
+		"huge Retry-After":     {"Retry-After", "100000"},
+		"far X-RateLimit-Rest": {"X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", farReset},
+		"503 Retry-After":      {"Retry-After", "100000"},
+	}
+	for name, headers := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			status := http.StatusTooManyRequests
+			if strings.HasPrefix(name, "503") {
+				status = http.StatusServiceUnavailable
+			}
+			s, srv := serve(t, reply(status, errBody("rate_limited", "slow down"), headers...), reply(http.StatusOK, mcpBody))
+			cfg := fastConfig(srv.URL+"/v1", testKey, nil)
+			cfg.RetryWaitMax = 200 * time.Millisecond
+			c := mustNew(t, cfg)
+			start := time.Now()
+			if _, err := c.GetMCP(testCtx(t), "mcp_weather"); err != nil {
+				t.Fatalf("GetMCP: %v", err)
+			}
+			if elapsed := time.Since(start); elapsed > 3*time.Second {
+				t.Errorf("call took %v; the wait should have been capped at 200ms", elapsed)
+			}
+			if got := s.attempts(); got != 2 {
+				t.Errorf("attempts = %d, want 2", got)
+			}
+		})
+	}
+}
+
+func TestContextCancelledDuringBackoff(t *testing.T) {
+	t.Parallel()
+	s, srv := serve(t, reply(http.StatusServiceUnavailable, errBody("unavailable", "down"), "Retry-After", "60"))
+	cfg := fastConfig(srv.URL+"/v1", testKey, nil)
+	cfg.RetryWaitMax = time.Minute
+	c := mustNew(t, cfg)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var cancelledAt atomic.Int64
+	go func() {
+		// Cancel once the first attempt has been answered and the client
+		// is sitting in its 60-second back-off.
+		for s.attempts() == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		cancelledAt.Store(time.Now().UnixNano())
+		cancel()
+	}()
+	_, err := c.GetMCP(ctx, "mcp_weather")
+	returned := time.Now()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want one wrapping context.Canceled", err)
+	}
+	if lag := returned.Sub(time.Unix(0, cancelledAt.Load())); lag > 500*time.Millisecond {
+		t.Errorf("returned %v after the cancel, want promptly", lag)
+	}
+	if got := s.attempts(); got != 1 {
+		t.Errorf("attempts = %d, want 1", got)
+	}
+}
+
+func TestRetryPolicyByStatus(t *testing.T) {
+	t.Parallel()
+	const maxRetries = 2
+	tests := map[string]struct {
+		status       int
+		code         string
+		call         string // "get" (default), "create" or "invoke"
+		wantAttempts int
+	}{
+		"400 is final":                   {status: 400, code: "validation_error", wantAttempts: 1},
+		"401 is final":                   {status: 401, code: "unauthorized", wantAttempts: 1},
+		"403 is final":                   {status: 403, code: "forbidden", wantAttempts: 1},
+		"404 is final":                   {status: 404, code: "not_found", wantAttempts: 1},
+		"409 on a read is final":         {status: 409, code: "conflict", wantAttempts: 1},
+		"422 is final":                   {status: 422, code: "idempotency_mismatch", call: "create", wantAttempts: 1},
+		"409 other code on create":       {status: 409, code: "something_else", call: "create", wantAttempts: 1},
+		"409 conflict on create":         {status: 409, code: "conflict", call: "create", wantAttempts: 1 + maxRetries},
+		"501 is final":                   {status: 501, code: "not_implemented", wantAttempts: 1},
+		"500 is retried":                 {status: 500, code: "internal_error", wantAttempts: 1 + maxRetries},
+		"502 is retried":                 {status: 502, code: "bad_gateway", wantAttempts: 1 + maxRetries},
+		"503 is retried":                 {status: 503, code: "unavailable", wantAttempts: 1 + maxRetries},
+		"504 is retried":                 {status: 504, code: "timeout", wantAttempts: 1 + maxRetries},
+		"429 is retried":                 {status: 429, code: "rate_limited", wantAttempts: 1 + maxRetries},
+		"500 on create is retried":       {status: 500, code: "internal_error", call: "create", wantAttempts: 1 + maxRetries},
+		"500 on invoke is final":         {status: 500, code: "internal_error", call: "invoke", wantAttempts: 1},
+		"503 on invoke is retried":       {status: 503, code: "unavailable", call: "invoke", wantAttempts: 1 + maxRetries},
+		"429 on invoke is retried":       {status: 429, code: "rate_limited", call: "invoke", wantAttempts: 1 + maxRetries},
+		"validation details kept intact": {status: 400, code: "validation_error", wantAttempts: 1},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			body := fmt.Sprintf(`{"success":false,"error":{"code":%q,"message":"server says %d","details":{"field":"name"}}}`, tc.code, tc.status)
+			s, srv := serve(t, reply(tc.status, body, "Retry-After", "0"))
+			cfg := fastConfig(srv.URL+"/v1", testKey, nil)
+			cfg.MaxRetries = maxRetries
+			c := mustNew(t, cfg)
+			var err error
+			switch tc.call {
+			case "create":
+				_, err = c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "x", Permissions: Permissions{AllMCPs: true}})
+			case "invoke":
+				_, err = c.Invoke(testCtx(t), InvokeRequest{MCPID: "mcp_weather", Tool: "get_weather"})
+			default:
+				_, err = c.GetMCP(testCtx(t), "mcp_weather")
+			}
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v (%T), want *APIError", err, err)
+			}
+			want := &APIError{
+				StatusCode: tc.status,
+				Code:       tc.code,
+				Message:    fmt.Sprintf("server says %d", tc.status),
+				Details:    map[string]any{"field": "name"},
+				Attempts:   tc.wantAttempts,
+			}
+			if diff := cmp.Diff(want, apiErr); diff != "" {
+				t.Errorf("APIError mismatch (-want +got):\n%s", diff)
+			}
+			if got := s.attempts(); got != tc.wantAttempts {
+				t.Errorf("server saw %d attempts, want %d", got, tc.wantAttempts)
+			}
+		})
+	}
+}
+
+func TestDroppedConnection(t *testing.T) {
+	t.Parallel()
+	okInvoke := `{"success":true,"data":{"mcp_id":"mcp_weather","tool":"get_weather","result":{"t":1}}}`
+	tests := map[string]struct {
+		call         string
+		wantAttempts int
+		wantErr      bool
+	}{
+		// Reads are safe to resend after a hang-up.
+		"get is retried": {call: "get", wantAttempts: 2},
+		// A tool call the server may already have run is not resent.
+		"invoke is not resent once delivered": {call: "invoke", wantAttempts: 1, wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ok := reply(http.StatusOK, mcpBody)
+			if tc.call == "invoke" {
+				ok = reply(http.StatusOK, okInvoke)
+			}
+			s, srv := serve(t, hangUp, ok)
+			c := mustNew(t, fastConfig(srv.URL+"/v1", testKey, nil))
+			var err error
+			if tc.call == "invoke" {
+				_, err = c.Invoke(testCtx(t), InvokeRequest{MCPID: "mcp_weather", Tool: "get_weather"})
+			} else {
+				_, err = c.GetMCP(testCtx(t), "mcp_weather")
+			}
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if err != nil {
+				var apiErr *APIError
+				if errors.As(err, &apiErr) {
+					t.Errorf("a hang-up came back as an *APIError: %v", err)
+				}
+			}
+			if got := s.attempts(); got != tc.wantAttempts {
+				t.Errorf("attempts = %d, want %d", got, tc.wantAttempts)
+			}
+		})
+	}
+}
+
+func TestCreateResendsSameIdempotencyKeyAndBody(t *testing.T) {
+	t.Parallel()
+	created := `{"success":true,"data":{"id":"key_1","name":"ci","description":"","mode":"live","key_prefix":"pk_live_abcd","permissions":{"mcps":"*"},"expires_at":null,"status":"active","created_at":"2026-01-01T00:00:00Z","last_used_at":null,"request_count":0,"revoked_at":null,"key":"pk_live_abcdSECRETSECRETSECRETSECRETSE123456"}}`
+	s, srv := serve(t,
+		hangUp,
+		reply(http.StatusServiceUnavailable, errBody("unavailable", "down")),
+		reply(http.StatusConflict, errBody("conflict", "in flight")),
+		reply(http.StatusCreated, created, "Idempotent-Replayed", "true"))
+	cfg := fastConfig(srv.URL+"/v1", testKey, nil)
+	c := mustNew(t, cfg)
+	got, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
+	if err != nil {
+		t.Fatalf("CreateAPIKey: %v", err)
+	}
+	if !got.Replayed || got.ID != "key_1" || got.Key.Reveal() != "pk_live_abcdSECRETSECRETSECRETSECRETSE123456" {
+		t.Errorf("got %+v (replayed %v), want key_1 replayed", got.APIKey, got.Replayed)
+	}
+	if s.attempts() != 4 {
+		t.Fatalf("attempts = %d, want 4", s.attempts())
+	}
+	first := s.reqs[0].Header.Get("Idempotency-Key")
+	if len(first) != 32 {
+		t.Errorf("Idempotency-Key %q: want 128 bits in hex", first)
+	}
+	for i, r := range s.reqs {
+		if k := r.Header.Get("Idempotency-Key"); k != first {
+			t.Errorf("attempt %d sent Idempotency-Key %q, want %q", i+1, k, first)
+		}
+		if s.bodys[i] != s.bodys[0] {
+			t.Errorf("attempt %d body %q differs from the first %q", i+1, s.bodys[i], s.bodys[0])
+		}
+		if a := r.Header.Get("Authorization"); a != "Bearer "+testKey.Reveal() {
+			t.Errorf("attempt %d Authorization header is wrong", i+1)
+		}
+	}
+}
+
+func TestMalformedResponses(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		status     int
+		body       string
+		wantAPIErr *APIError // nil: a plain (non-API) error
+	}{
+		"garbage 200":            {status: 200, body: "<html>hello</html>"},
+		"200 without success":    {status: 200, body: `{"data":{"id":"mcp_1"}}`},
+		"200 without data":       {status: 200, body: `{"success":true}`},
+		"200 wrong data type":    {status: 200, body: `{"success":true,"data":[1,2]}`},
+		"200 saying it failed":   {status: 200, body: errBody("forbidden", "no"), wantAPIErr: &APIError{StatusCode: 200, Code: "forbidden", Message: "no", Attempts: 1}},
+		"garbage 404":            {status: 404, body: "<html>not here</html>", wantAPIErr: &APIError{StatusCode: 404, Attempts: 1}},
+		"empty 403":              {status: 403, wantAPIErr: &APIError{StatusCode: 403, Attempts: 1}},
+		"error echoing a key":    {status: 400, body: errBody("validation_error", "bad key pk_live_abcdefABCDEF0123456789"), wantAPIErr: &APIError{StatusCode: 400, Code: "validation_error", Message: "bad key pk_live_[redacted]", Attempts: 1}},
+		"truncated error object": {status: 400, body: `{"success":false,"error":{"code":"valid`, wantAPIErr: &APIError{StatusCode: 400, Attempts: 1}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, srv := serve(t, reply(tc.status, tc.body))
+			c := mustNew(t, fastConfig(srv.URL+"/v1", testKey, nil))
+			_, err := c.GetMCP(testCtx(t), "mcp_1")
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			var apiErr *APIError
+			isAPI := errors.As(err, &apiErr)
+			if tc.wantAPIErr == nil {
+				if isAPI {
+					t.Fatalf("err = %v, want a plain error", err)
+				}
+				return
+			}
+			if diff := cmp.Diff(tc.wantAPIErr, apiErr); diff != "" {
+				t.Errorf("APIError mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTransportErrorAfterRetries(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	log := &collector{}
+	cfg := fastConfig(url+"/v1", testKey, log)
+	cfg.MaxRetries = 2
+	c := mustNew(t, cfg)
+	_, err := c.GetAPIKey(testCtx(t), "pk_live_IdLooksLikeAKey0123456789")
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want a transport error", err)
+	}
+	if !strings.Contains(err.Error(), "giving up after 3 attempt(s)") {
+		t.Errorf("err = %q, want it to say how many attempts were made", err)
+	}
+	for _, secret := range []string{testKey.Reveal(), "pk_live_IdLooksLikeAKey0123456789"} {
+		if strings.Contains(err.Error(), secret) || strings.Contains(log.text(), secret) {
+			t.Errorf("a key leaked:\nerr: %v\nlog:\n%s", err, log.text())
+		}
+	}
+	if got := log.count("PlexMCP API request failed", 0); got != 3 {
+		t.Errorf("logged %d failed attempts, want 3:\n%s", got, log.text())
+	}
+}
+
+func TestNoRateLimitHeadersMeansNoPacing(t *testing.T) {
+	t.Parallel()
+	s, srv := serve(t, reply(http.StatusOK, mcpBody))
+	c := mustNew(t, fastConfig(srv.URL+"/v1", testKey, nil))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if _, err := c.GetMCP(testCtx(t), "mcp_weather"); err != nil {
+				t.Errorf("GetMCP: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("50 unlimited requests took %v", elapsed)
+	}
+	if s.attempts() != 50 {
+		t.Errorf("attempts = %d, want 50", s.attempts())
+	}
+}
+
+func TestRequestShape(t *testing.T) {
+	t.Parallel()
+	s, srv := serve(t, reply(http.StatusOK, `{"success":true,"data":[],"pagination":{"page":1,"per_page":100,"total":0,"total_pages":0}}`))
+	cfg := fastConfig(srv.URL+"/v1/", testKey, nil) // trailing slash tolerated
+	cfg.UserAgent = "terraform-provider-plexmcp/test"
+	c := mustNew(t, cfg)
+	if _, err := c.ListMCPs(testCtx(t), ListMCPsOptions{Name: "Weather API", Status: "active"}); err != nil {
+		t.Fatalf("ListMCPs: %v", err)
+	}
+	if _, err := c.GetAPIKey(testCtx(t), "key_a/b?c"); err == nil {
+		t.Fatal("GetAPIKey: want an error decoding [] as a key")
+	}
+	r := s.reqs[0]
+	got := map[string]string{
+		"path":       r.URL.Path,
+		"query":      r.URL.RawQuery,
+		"user-agent": r.Header.Get("User-Agent"),
+		"accept":     r.Header.Get("Accept"),
+		"escaped":    s.reqs[1].URL.EscapedPath(),
+	}
+	want := map[string]string{
+		"path":       "/v1/mcps",
+		"query":      "name=Weather+API&page=1&per_page=100&status=active",
+		"user-agent": "terraform-provider-plexmcp/test",
+		"accept":     "application/json",
+		"escaped":    "/v1/api-keys/key_a%2Fb%3Fc",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("request mismatch (-want +got):\n%s", diff)
+	}
+}
