@@ -389,7 +389,7 @@ func TestAccAPIKeyResource_validation(t *testing.T) {
 		"padded name":             {`name = " x "` + "\n" + `all_mcps = true`, `must not start or end with whitespace`},
 		"long description":        {fmt.Sprintf("name = \"x\"\nall_mcps = true\ndescription = %q", longString(501)), `(?s)description.*length`},
 		"bad mode":                {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `mode = "prod"`, `(?s)mode.*value must be one of`},
-		"not rfc3339":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_at = "next tuesday"`, `(?s)RFC 3339`},
+		"not rfc3339":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_at = "next tuesday"`, `(?s)Invalid RFC3339 String Value.*next tuesday`},
 		"past expiry":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + fmt.Sprintf("expires_at = %q", past), `(?s)expires_at.*is not in the future`},
 		"both expiries":           {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 3` + "\n" + `expires_at = "2099-01-01T00:00:00Z"`, `(?s)expires_in_days.*expires_at|expires_at.*expires_in_days`},
 		"days out of range":       {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 4000`, `(?s)expires_in_days.*between 1 and 3650`},
