@@ -1,0 +1,66 @@
+package refserver
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// accessLog writes one line per request: METHOD PATH STATUS DURATION. It
+// never writes a header value, a query string or a body, and it redacts
+// anything in the path that looks like a key, because a path is whatever a
+// client typed.
+type accessLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newAccessLog(w io.Writer) *accessLog {
+	if w == nil {
+		w = io.Discard
+	}
+	return &accessLog{w: w}
+}
+
+var keyLike = regexp.MustCompile(`pk_(live|test)_[0-9A-Za-z]*`)
+
+func (l *accessLog) request(r *http.Request, status int, d time.Duration) {
+	code := "-" // nothing was sent: the connection was dropped
+	if status != 0 {
+		code = strconv.Itoa(status)
+	}
+	p := keyLike.ReplaceAllString(r.URL.EscapedPath(), "pk_[redacted]")
+	l.printf("%s %s %s %s\n", sanitize(r.Method), p, code, d.Round(time.Microsecond))
+}
+
+// panicked records a handler panic with its stack, but not the panic value,
+// which could carry request data.
+func (l *accessLog) panicked(r *http.Request, v any) {
+	l.printf("panic serving %s %s: %T\n%s", sanitize(r.Method), r.URL.EscapedPath(), v, debug.Stack())
+}
+
+func (l *accessLog) printf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = fmt.Fprintf(l.w, format, args...)
+}
+
+// sanitize keeps a method printable and on one line; net/http validates
+// methods on the wire, but the handler can be called directly.
+func sanitize(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r >= 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}

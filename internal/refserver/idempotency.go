@@ -1,0 +1,80 @@
+package refserver
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+)
+
+const (
+	idempotencyWindow    = 24 * time.Hour
+	maxIdempotencyKeyLen = 255
+)
+
+// idemRecord remembers one create made under an Idempotency-Key: the exact
+// body it was made with and, once it committed, the exact answer.
+type idemRecord struct {
+	body     []byte
+	at       time.Time // server clock when first seen
+	inFlight bool
+	status   int
+	response []byte // includes the secret: the contract replays it
+}
+
+type idemOutcome int
+
+const (
+	idemNew      idemOutcome = iota // record created; go ahead
+	idemReplay                      // answer with rec.response
+	idemInFlight                    // 409
+	idemMismatch                    // 422
+)
+
+// idempotencyKey reads the header; a present but empty or over-long value
+// is a client bug worth reporting rather than silently ignoring.
+func idempotencyKey(r *http.Request) (string, *apiError) {
+	values := r.Header.Values("Idempotency-Key")
+	if len(values) == 0 {
+		return "", nil
+	}
+	k := values[0]
+	if k == "" || len(values) > 1 {
+		return "", fieldError("Idempotency-Key", "Idempotency-Key must be a single non-empty value")
+	}
+	if len(k) > maxIdempotencyKeyLen {
+		return "", fieldError("Idempotency-Key", "Idempotency-Key must be at most %d characters", maxIdempotencyKeyLen)
+	}
+	return k, nil
+}
+
+// beginIdempotent looks up or creates the record for key. The caller holds
+// s.mu.
+func (s *Server) beginIdempotentLocked(o *org, key string, body []byte) (*idemRecord, idemOutcome) {
+	now := s.Now()
+	if rec := o.idem[key]; rec != nil && now.Sub(rec.at) < idempotencyWindow {
+		switch {
+		case rec.inFlight:
+			return rec, idemInFlight
+		case !bytes.Equal(rec.body, body):
+			return rec, idemMismatch
+		default:
+			return rec, idemReplay
+		}
+	}
+	for k, rec := range o.idem { // forget what the window has passed
+		if !rec.inFlight && now.Sub(rec.at) >= idempotencyWindow {
+			delete(o.idem, k)
+		}
+	}
+	rec := &idemRecord{body: bytes.Clone(body), at: now, inFlight: true}
+	o.idem[key] = rec
+	return rec, idemNew
+}
+
+// abandonIdempotentLocked forgets a record whose request failed, so that a
+// corrected retry with the same key is not a mismatch.
+func abandonIdempotentLocked(o *org, key string, rec *idemRecord) {
+	if o.idem[key] == rec {
+		delete(o.idem, key)
+	}
+}

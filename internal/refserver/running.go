@@ -1,0 +1,123 @@
+package refserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Timeouts of the standalone server. They bound how long a slow or stuck
+// client can hold a connection; none is near what a test needs.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 5 * time.Second
+)
+
+// Running is a Server bound to a TCP listener.
+type Running struct {
+	*Server
+	// BaseURL is the API's base, e.g. http://127.0.0.1:41234/v1.
+	BaseURL string
+
+	ln        net.Listener
+	http      *http.Server
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start listens on addr ("" picks a free loopback port) and serves in a
+// goroutine. Tests use it as:
+//
+//	srv, err := refserver.Start("", refserver.Config{})
+//	defer srv.Close()
+func Start(addr string, cfg Config) (*Running, error) {
+	r, err := Listen(addr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = r.Serve() }()
+	return r, nil
+}
+
+// Listen creates the server and binds addr but serves nothing until Serve
+// is called. The command line needs the gap: it must print the address and
+// keys before the first request can be answered.
+func Listen(addr string, cfg Config) (*Running, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	errLog := cfg.AccessLog
+	if errLog == nil {
+		errLog = io.Discard
+	}
+	return &Running{
+		Server:  s,
+		BaseURL: "http://" + dialableAddr(ln.Addr()) + "/v1",
+		ln:      ln,
+		http: &http.Server{
+			Handler:           s.Handler(),
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       readTimeout,
+			WriteTimeout:      writeTimeout,
+			IdleTimeout:       idleTimeout,
+			MaxHeaderBytes:    64 << 10,
+			// Connection-level errors only (TLS, malformed requests): no
+			// header value or body reaches this log.
+			ErrorLog: log.New(errLog, "", 0),
+		},
+	}, nil
+}
+
+// Serve answers requests until Close. It returns nil after Close.
+func (r *Running) Serve() error {
+	if err := r.http.Serve(r.ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close stops accepting connections, waits (briefly) for requests in
+// flight, and flushes usage to the state file.
+func (r *Running) Close() error {
+	r.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		err := r.http.Shutdown(ctx)
+		if err != nil {
+			_ = r.http.Close()
+		}
+		_ = r.ln.Close() // in case Serve never ran
+		r.closeErr = errors.Join(err, r.Flush())
+	})
+	return r.closeErr
+}
+
+// dialableAddr turns a wildcard listen address into one a client can dial.
+func dialableAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	host := "127.0.0.1"
+	if tcp.IP.To4() == nil {
+		host = "::1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
