@@ -56,7 +56,7 @@ type Server struct {
 	counts  map[string]int
 
 	// Test hooks; nil or zero in production.
-	lookups          atomic.Int64 // credential lookups in the store
+	lookups          atomic.Int64           // credential lookups in the store
 	beforeCreateHook atomic.Pointer[func()] // runs while a create holds its idempotency record
 }
 
