@@ -160,9 +160,9 @@ func summarize(ctx context.Context, tf terraform, srv *server, w io.Writer) erro
 	sort.Strings(envs)
 
 	fmt.Fprintln(w, "\n==> Keys (prefixes only), and what each can invoke on the reference server:")
-	fmt.Fprintf(w, "%-12s %-22s %-14s %-21s", "ENVIRONMENT", "KEY ID", "PREFIX", "EXPIRES")
+	fmt.Fprintf(w, "%-12s %-25s %-14s %-21s", "ENVIRONMENT", "KEY ID", "PREFIX", "EXPIRES")
 	for _, m := range mcps {
-		fmt.Fprintf(w, " %-12s", m.Name)
+		fmt.Fprintf(w, " %-14s", m.Name)
 	}
 	fmt.Fprintln(w)
 	for _, env := range envs {
@@ -171,10 +171,10 @@ func summarize(ctx context.Context, tf terraform, srv *server, w io.Writer) erro
 		if k.ExpiresAt != nil {
 			expires = *k.ExpiresAt
 		}
-		fmt.Fprintf(w, "%-12s %-22s %-14s %-21s", env, k.ID, k.KeyPrefix+"…", expires)
+		fmt.Fprintf(w, "%-12s %-25s %-14s %-21s", env, k.ID, k.KeyPrefix+"…", expires)
 		client := admin.WithAPIKey(outputs.Secrets.Value[env])
 		for _, m := range mcps {
-			fmt.Fprintf(w, " %-12s", invokeCell(ctx, client, m))
+			fmt.Fprintf(w, " %-14s", invokeCell(ctx, client, m))
 		}
 		fmt.Fprintln(w)
 	}
