@@ -135,7 +135,7 @@ func New(cfg Config) (*Client, error) {
 	if c.base == nil {
 		c.base = cleanhttp.DefaultPooledClient()
 	}
-	c.log = logSink{logger: cfg.Logger, scrub: scrubber{key: cfg.APIKey.Reveal()}}
+	c.log = logSink{logger: cfg.Logger, scrub: scrubber{key: cfg.APIKey}}
 	c.attachPacer()
 	return c, nil
 }
@@ -157,21 +157,19 @@ func (c *Client) attachPacer() {
 func (c *Client) WithAPIKey(key Secret) *Client {
 	n := *c
 	n.apiKey = key
-	n.log.scrub = scrubber{key: key.Reveal()}
+	n.log.scrub = scrubber{key: key}
 	n.attachPacer()
 	return &n
 }
 
-// String keeps a Client printable without its key.
-func (c *Client) String() string {
-	if c == nil {
-		return "plexmcp.Client(nil)"
-	}
+// String keeps a Client printable without its key. It has a value receiver
+// so that printing a dereferenced Client is covered too.
+func (c Client) String() string {
 	return fmt.Sprintf("plexmcp.Client{BaseURL:%q, APIKey:%s}", c.baseURL, c.apiKey.String())
 }
 
 // GoString keeps %#v of a Client free of its key.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // BaseURL is the API root the client talks to, without a trailing slash.
 func (c *Client) BaseURL() string { return c.baseURL }

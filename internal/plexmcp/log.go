@@ -59,12 +59,12 @@ type scrubber struct {
 	// key is the client's own credential, removed verbatim even when it
 	// does not look like a PlexMCP key (a management key passed by a test
 	// harness may not).
-	key string
+	key Secret
 }
 
 func (s scrubber) string(v string) string {
-	if s.key != "" && strings.Contains(v, s.key) {
-		v = strings.ReplaceAll(v, s.key, redacted)
+	if k := s.key.Reveal(); k != "" && strings.Contains(v, k) {
+		v = strings.ReplaceAll(v, k, redacted)
 	}
 	v = keyPattern.ReplaceAllString(v, "pk_${1}_"+redacted)
 	v = bearerPattern.ReplaceAllString(v, "Bearer "+redacted)
