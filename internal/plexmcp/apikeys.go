@@ -63,7 +63,7 @@ func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) ([]AP
 	if opts.Status != "" {
 		q.Set("status", opts.Status)
 	}
-	var out []APIKey
+	out := []APIKey{}
 	err := listAll(ctx, c, "/api-keys", q, func(page []wireAPIKey) {
 		for _, k := range page {
 			out = append(out, k.toAPIKey())

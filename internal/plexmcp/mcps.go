@@ -15,7 +15,7 @@ func (c *Client) ListMCPs(ctx context.Context, opts ListMCPsOptions) ([]MCP, err
 	if opts.Status != "" {
 		q.Set("status", opts.Status)
 	}
-	var out []MCP
+	out := []MCP{}
 	err := listAll(ctx, c, "/mcps", q, func(page []wireMCP) {
 		for _, m := range page {
 			out = append(out, m.toMCP())

@@ -458,3 +458,118 @@ func TestRequestShape(t *testing.T) {
 		t.Errorf("request mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	resp := func(status int, headers ...string) *http.Response {
+		h := http.Header{}
+		for i := 0; i+1 < len(headers); i += 2 {
+			h.Set(headers[i], headers[i+1])
+		}
+		return &http.Response{StatusCode: status, Header: h}
+	}
+	const minWait, maxWait = 100 * time.Millisecond, 10 * time.Second
+	tests := map[string]struct {
+		resp     *http.Response
+		attempt  int
+		low, max time.Duration // the wait must lie in [low, max]
+	}{
+		"transport error, first retry":  {attempt: 0, low: minWait, max: minWait * 5 / 4},
+		"transport error, third retry":  {attempt: 2, low: 4 * minWait, max: 5 * minWait},
+		"exponential is capped":         {attempt: 20, low: maxWait, max: maxWait},
+		"absurd attempt number":         {attempt: 1000, low: maxWait, max: maxWait},
+		"500 ignores Retry-After":       {resp: resp(500, "Retry-After", "5"), low: minWait, max: minWait * 5 / 4},
+		"429 Retry-After seconds":       {resp: resp(429, "Retry-After", "3"), low: 3 * time.Second, max: 3300 * time.Millisecond},
+		"503 Retry-After seconds":       {resp: resp(503, "Retry-After", "2"), low: 2 * time.Second, max: 2200 * time.Millisecond},
+		"429 Retry-After date":          {resp: resp(429, "Retry-After", now.Add(4*time.Second).Format(http.TimeFormat)), low: 4 * time.Second, max: 4400 * time.Millisecond},
+		"429 Retry-After date in past":  {resp: resp(429, "Retry-After", now.Add(-time.Hour).Format(http.TimeFormat)), low: 0, max: 0},
+		"429 Retry-After huge":          {resp: resp(429, "Retry-After", "100000"), low: maxWait, max: maxWait},
+		"429 Retry-After garbage":       {resp: resp(429, "Retry-After", "soon"), low: minWait, max: minWait * 5 / 4},
+		"429 Retry-After negative":      {resp: resp(429, "Retry-After", "-3"), low: minWait, max: minWait * 5 / 4},
+		"429 X-RateLimit-Reset only":    {resp: resp(429, "X-RateLimit-Reset", fmt.Sprint(now.Add(2*time.Second).Unix())), low: 2 * time.Second, max: 2200 * time.Millisecond},
+		"429 Retry-After beats Reset":   {resp: resp(429, "Retry-After", "1", "X-RateLimit-Reset", fmt.Sprint(now.Add(5*time.Second).Unix())), low: time.Second, max: 1100 * time.Millisecond},
+		"429 Reset far ahead is capped": {resp: resp(429, "X-RateLimit-Reset", fmt.Sprint(now.Add(48*time.Hour).Unix())), low: maxWait, max: maxWait},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			st := &callState{ctx: context.Background(), now: func() time.Time { return now }}
+			for range 20 { // jitter: every draw must be in range
+				got := st.backoff(minWait, maxWait, tc.attempt, tc.resp)
+				if got < tc.low || got > tc.max {
+					t.Fatalf("backoff = %v, want within [%v, %v]", got, tc.low, tc.max)
+				}
+			}
+		})
+	}
+}
+
+// TestPerAttemptTimeout checks RequestTimeout bounds each attempt, not the
+// call: a hung first attempt is abandoned and the retry succeeds.
+func TestPerAttemptTimeout(t *testing.T) {
+	t.Parallel()
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	s, srv := serve(t, slow, reply(http.StatusOK, mcpBody))
+	cfg := fastConfig(srv.URL+"/v1", testKey, nil)
+	cfg.RequestTimeout = 200 * time.Millisecond
+	c := mustNew(t, cfg)
+	start := time.Now()
+	if _, err := c.GetMCP(testCtx(t), "mcp_weather"); err != nil {
+		t.Fatalf("GetMCP: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
+		t.Errorf("took %v; the first attempt should have timed out after 200ms", elapsed)
+	}
+	if s.attempts() != 2 {
+		t.Errorf("attempts = %d, want 2", s.attempts())
+	}
+}
+
+// TestLogLines pins what the Logger is told: one line per attempt with
+// method, path (no query), status, attempt and duration, and a warning
+// before each retry.
+func TestLogLines(t *testing.T) {
+	t.Parallel()
+	list := `{"success":true,"data":[],"pagination":{"page":1,"per_page":100,"total":0,"total_pages":0}}`
+	_, srv := serve(t, reply(http.StatusServiceUnavailable, errBody("unavailable", "down"), "Retry-After", "0"), reply(http.StatusOK, list))
+	log := &collector{}
+	c := mustNew(t, fastConfig(srv.URL+"/v1", testKey, log))
+	if _, err := c.ListMCPs(testCtx(t), ListMCPsOptions{Name: "secret-ish name"}); err != nil {
+		t.Fatalf("ListMCPs: %v", err)
+	}
+	type line struct {
+		Level   Level
+		Msg     string
+		Method  any
+		Path    any
+		Status  any
+		Attempt any
+	}
+	var got []line
+	for _, l := range log.all() {
+		if l.Fields["source"] != nil {
+			continue // go-retryablehttp's own trace lines
+		}
+		if l.Fields["duration"] == nil && l.Msg == "PlexMCP API request" {
+			t.Errorf("attempt line without a duration: %v", l)
+		}
+		got = append(got, line{l.Level, l.Msg, l.Fields["method"], l.Fields["path"], l.Fields["status"], l.Fields["attempt"]})
+	}
+	want := []line{
+		{LevelDebug, "PlexMCP API request", "GET", "/v1/mcps", 503, 1},
+		{LevelWarn, "PlexMCP API request will be retried", "GET", "/v1/mcps", 503, 1},
+		{LevelDebug, "PlexMCP API request", "GET", "/v1/mcps", 200, 2},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log lines mismatch (-want +got):\n%s", diff)
+	}
+	if strings.Contains(log.text(), "secret-ish") {
+		t.Errorf("a query string reached the log:\n%s", log.text())
+	}
+}
