@@ -32,6 +32,12 @@ type Running struct {
 	http      *http.Server
 	closeOnce sync.Once
 	closeErr  error
+
+	// fresh holds connections that have not yet carried a request. Clients
+	// dial spare connections under load; Shutdown would wait 5 s for each
+	// before giving up on it, so Close drops them at once instead.
+	connMu sync.Mutex
+	fresh  map[net.Conn]bool
 }
 
 // Start listens on addr ("" picks a free loopback port) and serves in a
@@ -67,22 +73,44 @@ func Listen(addr string, cfg Config) (*Running, error) {
 	if errLog == nil {
 		errLog = io.Discard
 	}
-	return &Running{
+	r := &Running{
 		Server:  s,
 		BaseURL: "http://" + dialableAddr(ln.Addr()) + "/v1",
 		ln:      ln,
-		http: &http.Server{
-			Handler:           s.Handler(),
-			ReadHeaderTimeout: readHeaderTimeout,
-			ReadTimeout:       readTimeout,
-			WriteTimeout:      writeTimeout,
-			IdleTimeout:       idleTimeout,
-			MaxHeaderBytes:    64 << 10,
-			// Connection-level errors only (TLS, malformed requests): no
-			// header value or body reaches this log.
-			ErrorLog: log.New(errLog, "", 0),
-		},
-	}, nil
+		fresh:   map[net.Conn]bool{},
+	}
+	r.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		// Connection-level errors only (TLS, malformed requests): no
+		// header value or body reaches this log.
+		ErrorLog:  log.New(errLog, "", 0),
+		ConnState: r.trackConn,
+	}
+	return r, nil
+}
+
+func (r *Running) trackConn(c net.Conn, state http.ConnState) {
+	r.connMu.Lock()
+	defer r.connMu.Unlock()
+	if state == http.StateNew {
+		r.fresh[c] = true
+	} else {
+		delete(r.fresh, c)
+	}
+}
+
+func (r *Running) closeFreshConns() {
+	r.connMu.Lock()
+	defer r.connMu.Unlock()
+	for c := range r.fresh {
+		_ = c.Close()
+		delete(r.fresh, c)
+	}
 }
 
 // Serve answers requests until Close. It returns nil after Close.
@@ -99,7 +127,20 @@ func (r *Running) Close() error {
 	r.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
-		err := r.http.Shutdown(ctx)
+		done := make(chan error, 1)
+		go func() { done <- r.http.Shutdown(ctx) }()
+		var err error
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+	wait:
+		for {
+			r.closeFreshConns()
+			select {
+			case err = <-done:
+				break wait
+			case <-tick.C:
+			}
+		}
 		if err != nil {
 			_ = r.http.Close()
 		}
