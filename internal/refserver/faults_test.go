@@ -1,0 +1,119 @@
+package refserver
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// freshConnClient never reuses a connection, so net/http cannot retry a
+// dropped request on its own and the test sees the drop as a client would.
+func freshConnClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+}
+
+func TestInjectedUnavailableDoesNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	k := ts.createKey(t, allMCPs("untouched"))
+	ts.SetFailRate(1)
+	for _, rq := range []struct {
+		method, path, key string
+		body              any
+	}{
+		{"GET", "/mcps", k.Key, nil},
+		{"POST", "/mcp/invoke", k.Key, `{"mcp_id":"mcp_sandbox","tool":"echo"}`},
+		{"GET", "/mcps", "", nil},
+		{"PATCH", "/api-keys/" + k.ID, ts.AdminKey(), `{"name":"changed"}`},
+		{"DELETE", "/api-keys/" + k.ID, ts.AdminKey(), nil},
+		{"GET", "/nope", "", nil},
+	} {
+		ts.do(t, rq.method, rq.path, rq.key, rq.body).wantError(t, http.StatusServiceUnavailable, codeUnavailable, "")
+	}
+	if rec := ts.record(t, k.ID); rec.Name != "untouched" || rec.Status != statusActive || rec.RequestCount != 0 || rec.LastUsedAt != nil {
+		t.Errorf("injected faults acted or counted as use: %+v", rec)
+	}
+}
+
+// TestInjectedCreateFaults drives creates at a 100% fail rate until both
+// kinds of fault have happened, and checks what each leaves behind.
+func TestInjectedCreateFaults(t *testing.T) {
+	t.Parallel()
+	log := &syncBuffer{}
+	ts := newTestServer(t, Config{FailRate: 1, Seed: 7, AccessLog: log})
+	client := freshConnClient()
+	var unavailable, dropped int
+	for i := 0; i < 64 && (unavailable == 0 || dropped == 0); i++ {
+		body := fmt.Sprintf(`{"name":"attempt %d","permissions":{"mcps":"*"}}`, i)
+		idem := fmt.Sprintf("attempt-%d", i)
+		before := ts.APIKeys()
+		resp, err := client.Do(newRequest(t, "POST", ts.BaseURL+"/api-keys", ts.AdminKey(), body, "Idempotency-Key", idem))
+		after := ts.APIKeys()
+
+		if err == nil {
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(raw), `"code":"unavailable"`) {
+				t.Fatalf("create at fail rate 1: %d %s", resp.StatusCode, raw)
+			}
+			unavailable++
+			if len(after) != len(before) {
+				t.Fatalf("a 503 create left a key behind")
+			}
+			continue
+		}
+
+		dropped++
+		if len(after) != len(before)+1 {
+			t.Fatalf("dropped create: %d keys before, %d after; want it committed", len(before), len(after))
+		}
+		var committed KeyRecord
+		for _, rec := range after {
+			if !slices.ContainsFunc(before, func(b KeyRecord) bool { return b.ID == rec.ID }) {
+				committed = rec
+			}
+		}
+		// The client's retry with the same Idempotency-Key gets the key
+		// that was committed, secret included.
+		ts.SetFailRate(0)
+		r := ts.do(t, "POST", "/api-keys", ts.AdminKey(), body, "Idempotency-Key", idem).wantStatus(t, http.StatusCreated)
+		ts.SetFailRate(1)
+		got := decodeData[keyView](t, r)
+		if r.header.Get("Idempotent-Replayed") != "true" || got.ID != committed.ID || keyDigestHex(got.Key) != committed.Digest {
+			t.Errorf("retry after a drop: replayed %q, id %s (want %s)", r.header.Get("Idempotent-Replayed"), got.ID, committed.ID)
+		}
+	}
+	if unavailable == 0 || dropped == 0 {
+		t.Fatalf("after 64 creates: %d unavailable, %d dropped", unavailable, dropped)
+	}
+	if !strings.Contains(log.String(), "POST /v1/api-keys - ") {
+		t.Errorf("access log does not show the dropped request as '-':\n%s", log.String())
+	}
+}
+
+func keyDigestHex(key string) string {
+	d := keyDigest(key)
+	return fmt.Sprintf("%x", d[:])
+}
+
+func TestFaultsFollowTheSeed(t *testing.T) {
+	t.Parallel()
+	statuses := func() []int {
+		ts := newTestServer(t, Config{FailRate: 0.5, Seed: 42})
+		var out []int
+		for range 40 {
+			out = append(out, ts.do(t, "GET", "/mcps", ts.AdminKey(), nil).status)
+		}
+		return out
+	}
+	a, b := statuses(), statuses()
+	if !slices.Equal(a, b) {
+		t.Errorf("same seed, different faults:\n%v\n%v", a, b)
+	}
+	if !slices.Contains(a, 200) || !slices.Contains(a, 503) {
+		t.Errorf("fail rate 0.5 gave %v", a)
+	}
+}
