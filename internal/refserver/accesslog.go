@@ -35,14 +35,19 @@ func (l *accessLog) request(r *http.Request, status int, d time.Duration) {
 	if status != 0 {
 		code = strconv.Itoa(status)
 	}
-	p := keyLike.ReplaceAllString(r.URL.EscapedPath(), "pk_[redacted]")
-	l.printf("%s %s %s %s\n", sanitize(r.Method), p, code, d.Round(time.Microsecond))
+	l.printf("%s %s %s %s\n", sanitize(r.Method), logPath(r), code, d.Round(time.Microsecond))
+}
+
+// logPath is the escaped path (so it stays on one line) with anything
+// key-shaped redacted.
+func logPath(r *http.Request) string {
+	return keyLike.ReplaceAllString(r.URL.EscapedPath(), "pk_[redacted]")
 }
 
 // panicked records a handler panic with its stack, but not the panic value,
 // which could carry request data.
 func (l *accessLog) panicked(r *http.Request, v any) {
-	l.printf("panic serving %s %s: %T\n%s", sanitize(r.Method), r.URL.EscapedPath(), v, debug.Stack())
+	l.printf("panic serving %s %s: %T\n%s", sanitize(r.Method), logPath(r), v, debug.Stack())
 }
 
 func (l *accessLog) printf(format string, args ...any) {

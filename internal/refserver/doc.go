@@ -8,4 +8,28 @@
 // movable clock and crash-safe state. It shares no Go types with the API
 // client (internal/plexmcp); the golden JSON files in internal/testdata/api pin
 // the wire format for both sides, so a misspelt field cannot pass on both.
+//
+// Where the contract leaves a choice open, the server is strict, so that a
+// client bug shows up here rather than against the real API:
+//
+//   - Request field names match case-sensitively; unknown and duplicate
+//     fields are 400 invalid_request with details.field naming them.
+//   - A JSON type error in a known field (a number for name) is 400
+//     validation_error naming the field, like any other bad value.
+//   - Query parameters that are present must be valid: page and per_page
+//     positive integers (400 validation_error otherwise); ?status= on
+//     /mcps takes active or inactive.
+//   - name is validated after trimming but stored as sent; a null
+//     description clears it; null for the other optional create fields
+//     means absent. In a PATCH, mode, expires_at and expires_in_days are
+//     refused whenever present, even as null, before the key is looked up.
+//   - Check order: rate limit (429), injected fault (503), authentication
+//     (401), management-only routes (403), body size (413), media type
+//     (415), JSON (400), then the route's own checks.
+//   - Idempotency-Key must be a single non-empty value of at most 255
+//     characters (else 400 validation_error naming Idempotency-Key). The
+//     body is compared after it has parsed as JSON, so malformed JSON is a
+//     400 even under a known key.
+//   - Usage (last_used_at, request_count) is written to the state file
+//     lazily and on Close; every mutation is written before it is answered.
 package refserver
