@@ -404,7 +404,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
-	created, err := r.createWithRecovery(ctx, createReq)
+	created, err := createWithRecovery(ctx, r.data.client, createReq)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Error Creating PlexMCP API Key", err)
 		return
@@ -422,15 +422,15 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 // A replay either returns the committed key, which then lands in state, or
 // proves nothing was created. Without it a timeout could leave a live key
 // that Terraform does not know about.
-func (r *apiKeyResource) createWithRecovery(ctx context.Context, req plexmcp.CreateAPIKeyRequest) (*plexmcp.CreatedAPIKey, error) {
-	created, err := r.data.client.CreateAPIKey(ctx, req)
+func createWithRecovery(ctx context.Context, client *plexmcp.Client, req plexmcp.CreateAPIKeyRequest) (*plexmcp.CreatedAPIKey, error) {
+	created, err := client.CreateAPIKey(ctx, req)
 	if err == nil || !outcomeUnknown(err) {
 		return created, err
 	}
 	tflog.Warn(ctx, "create outcome unknown; replaying with the same idempotency key", map[string]any{"error": err.Error()})
 	recoverCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	created, replayErr := r.data.client.CreateAPIKey(recoverCtx, req)
+	created, replayErr := client.CreateAPIKey(recoverCtx, req)
 	if replayErr == nil {
 		return created, nil
 	}

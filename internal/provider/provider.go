@@ -210,11 +210,16 @@ func (p *plexmcpProvider) Resources(_ context.Context) []func() resource.Resourc
 func (p *plexmcpProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewMCPDataSource,
+		NewMCPsDataSource,
+		NewAPIKeyDataSource,
+		NewAPIKeysDataSource,
 	}
 }
 
 func (p *plexmcpProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{
+		NewAPIKeyEphemeralResource,
+	}
 }
 
 func userAgent(providerVersion, terraformVersion string) string {

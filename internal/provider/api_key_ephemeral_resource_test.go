@@ -1,0 +1,263 @@
+package provider_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/provider"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
+)
+
+// Ephemeral resources need Terraform 1.10.
+var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
+
+// An ephemeral key configures a second provider for the length of a run:
+// that provider lists exactly what the key may reach, the key is revoked
+// when the run ends, it expires ttl after creation, and it is in neither
+// the state Terraform reports nor the state file it writes.
+func TestAccAPIKeyEphemeralResource_configuresProvider(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	const name = "ephemeral-ci"
+	// The output marks the state file of this run among those of other
+	// tests, so the check can find it on disk and read its bytes.
+	marker := fmt.Sprintf("state-of-%s-%d", t.Name(), time.Now().UnixNano())
+	config := func(permissions string) string {
+		return fmt.Sprintf(`
+terraform {
+  required_providers {
+    plexmcp = {
+      source = "plexmcp/plexmcp"
+    }
+    plexmcpshort = {
+      source = "plexmcp/plexmcpshort"
+    }
+  }
+}
+
+provider "plexmcp" {
+  base_url = %[1]q
+  api_key  = %[2]q
+}
+
+output "marker" {
+  value = %[3]q
+}
+
+ephemeral "plexmcp_api_key" "short" {
+  name = %[4]q
+  ttl  = "10m"
+  %[5]s
+}
+
+# In real use this is provider "plexmcp" { alias = "short" }; see
+# shortLivedFactories for why the test names it differently.
+provider "plexmcpshort" {
+  base_url = %[1]q
+  api_key  = ephemeral.plexmcp_api_key.short.key
+}
+
+data "plexmcp_mcps" "seen" {
+  provider = plexmcpshort
+}
+`, srv.BaseURL, srv.AdminKey(), marker, name, permissions)
+	}
+	seen := func(ids ...string) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue("data.plexmcp_mcps.seen", tfjsonpath.New("ids"), stringList(ids...))
+	}
+	start := time.Now()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: shortLivedFactories(),
+		TerraformVersionChecks:   ephemeralVersions,
+		Steps: []resource.TestStep{
+			{
+				Config: config(`all_mcps = true`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					seen(acctest.MCPWeather, acctest.MCPCalculator, acctest.MCPSandbox),
+					expectNoKeyInState(),
+					expectNoKeyInFile(marker),
+					expectEphemeralKeysClosed(srv, name),
+				},
+			},
+			{
+				// The second provider acts as the ephemeral key, not as the
+				// management key: it sees only the one MCP the key may reach.
+				Config: config(`mcp_ids = ["mcp_calculator"]`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					seen(acctest.MCPCalculator),
+					expectNoKeyInState(),
+					expectNoKeyInFile(marker),
+					expectEphemeralKeysClosed(srv, name),
+				},
+			},
+		},
+	})
+	end := time.Now()
+
+	// Every plan and apply opened its own key. All of them are revoked now,
+	// and each was created to expire ten minutes after it was opened.
+	var opened int
+	for _, k := range srv.APIKeys() {
+		if k.Name != name {
+			continue
+		}
+		opened++
+		if k.Status != "revoked" || k.RevokedAt == nil {
+			t.Errorf("ephemeral key %s (%s) is %s after the run, want revoked", k.ID, k.KeyPrefix, k.Status)
+		}
+		earliest := start.Add(10 * time.Minute).Truncate(time.Second)
+		latest := end.Add(10 * time.Minute)
+		if k.ExpiresAt == nil || k.ExpiresAt.Before(earliest) || k.ExpiresAt.After(latest) {
+			t.Errorf("ephemeral key %s (%s) expires at %v, want between %v and %v", k.ID, k.KeyPrefix, k.ExpiresAt, earliest, latest)
+			continue
+		}
+		if life := k.ExpiresAt.Sub(k.CreatedAt); life < 10*time.Minute-2*time.Second || life > 10*time.Minute+2*time.Second {
+			t.Errorf("ephemeral key %s (%s) lives %v from creation to expiry, want 10m", k.ID, k.KeyPrefix, life)
+		}
+	}
+	t.Logf("the run opened and revoked %d ephemeral key(s)", opened)
+	// At least a plan and an apply for each of the two steps.
+	if opened < 4 {
+		t.Errorf("the server saw %d ephemeral key(s) named %q, want at least 4", opened, name)
+	}
+}
+
+// shortLivedFactories serves the provider twice: as plexmcp, and as
+// plexmcpshort for the configuration that uses the ephemeral key.
+//
+// Terraform starts one plugin process per provider configuration, so an
+// alias of plexmcp gets a provider instance of its own. The test harness
+// instead reattaches every configuration of an address to the one
+// in-process server, where the alias's Configure would replace the
+// management key's client, and Close would then try to revoke the key with
+// the key itself. A second address keeps the two configurations apart, as
+// separate processes do.
+func shortLivedFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	f := acctest.Factories()
+	f["plexmcpshort"] = providerserver.NewProtocol6WithError(provider.New("test")())
+	return f
+}
+
+// Bad configuration fails at plan time, names the attribute, and creates
+// nothing on the server.
+func TestAccAPIKeyEphemeralResource_validation(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	cases := map[string]struct{ body, err string }{
+		"ttl too long":       {`all_mcps = true` + "\n" + `ttl = "25h"`, `(?s)ttl must be at most 24h, got "25h".*plexmcp_api_key\s+resource`},
+		"ttl too short":      {`all_mcps = true` + "\n" + `ttl = "30s"`, `(?s)ttl must be at least 1m, got "30s"`},
+		"ttl not duration":   {`all_mcps = true` + "\n" + `ttl = "a day"`, `(?s)ttl must be a Go duration such as "15m" or "2h", got "a day"`},
+		"neither permission": {``, `Choose which MCPs the key may invoke`},
+		"both permissions":   {`all_mcps = true` + "\n" + `mcp_ids = ["mcp_weather"]`, `Set either all_mcps = true or mcp_ids`},
+		"all_mcps false":     {`all_mcps = false`, `all_mcps = false does not choose any MCPs`},
+		"empty mcp_ids":      {`mcp_ids = []`, `(?s)mcp_ids.*at least 1`},
+		"bad mode":           {`all_mcps = true` + "\n" + `mode = "prod"`, `(?s)mode.*value must be one of`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.Factories(),
+				TerraformVersionChecks:   ephemeralVersions,
+				Steps: []resource.TestStep{{
+					Config:      acctest.ProviderConfig(srv) + "ephemeral \"plexmcp_api_key\" \"x\" {\n  name = \"x\"\n" + tc.body + "\n}\n",
+					ExpectError: regexp.MustCompile(tc.err),
+				}},
+			})
+		})
+	}
+	t.Cleanup(func() {
+		if keys := srv.APIKeys(); len(keys) != 0 {
+			t.Errorf("invalid configurations created %d key(s) on the server", len(keys))
+		}
+	})
+}
+
+// expectNoKeyInState fails if anything in state holds a string that starts
+// like a key.
+func expectNoKeyInState() statecheck.StateCheck {
+	return stateFunc(func(_ context.Context, state *tfjson.State) error {
+		isKey := func(s string) bool { return strings.HasPrefix(s, "pk_") }
+		for _, r := range stateResources(state) {
+			if err := findSecret(r.Address, r.AttributeValues, isKey); err != nil {
+				return err
+			}
+		}
+		if state != nil && state.Values != nil {
+			for name, o := range state.Values.Outputs {
+				if err := findSecret("output."+name, o.Value, isKey); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// expectNoKeyInFile finds the state file that the harness's Terraform wrote
+// (the one holding marker) and fails if a key appears anywhere in it, in
+// any form.
+func expectNoKeyInFile(marker string) statecheck.StateCheck {
+	return stateFunc(func(context.Context, *tfjson.State) error {
+		base := os.Getenv("TF_ACC_TEMP_DIR")
+		if base == "" {
+			base = os.TempDir()
+		}
+		files, err := filepath.Glob(filepath.Join(base, "plugintest*", "work*", "terraform.tfstate"))
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil || !bytes.Contains(raw, []byte(marker)) {
+				continue // Another test's state, perhaps just removed.
+			}
+			if !bytes.Contains(raw, []byte(`"plexmcp_mcps"`)) {
+				return fmt.Errorf("the state file %s does not hold data.plexmcp_mcps.seen", f)
+			}
+			if bytes.Contains(raw, []byte("pk_live_")) || bytes.Contains(raw, []byte("pk_test_")) {
+				return fmt.Errorf("the state file %s contains an API key", f)
+			}
+			return nil
+		}
+		return fmt.Errorf("no state file under %s holds the marker %q", base, marker)
+	})
+}
+
+// expectEphemeralKeysClosed checks, right after an apply, that the run's
+// keys were used and are already revoked: Close ran when the run ended, not
+// only at destroy.
+func expectEphemeralKeysClosed(srv *refserver.Running, name string) statecheck.StateCheck {
+	return stateFunc(func(context.Context, *tfjson.State) error {
+		var found, used int
+		for _, k := range srv.APIKeys() {
+			if k.Name != name {
+				continue
+			}
+			found++
+			if k.RequestCount > 0 {
+				used++
+			}
+			if k.Status != "revoked" {
+				return fmt.Errorf("ephemeral key %s (%s) is still %s after the run", k.ID, k.KeyPrefix, k.Status)
+			}
+		}
+		if found == 0 || used == 0 {
+			return fmt.Errorf("the server has %d key(s) named %q, %d of them used; want the provider to have used one", found, name, used)
+		}
+		return nil
+	})
+}
