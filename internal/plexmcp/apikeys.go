@@ -43,7 +43,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*Crea
 }
 
 // GetAPIKey returns a key's metadata, revoked keys included. Another
-// organisation's key is a 404 *APIError.
+// organization's key is a 404 *APIError.
 func (c *Client) GetAPIKey(ctx context.Context, id string) (*APIKey, error) {
 	seg, err := pathSegment("API key", id)
 	if err != nil {

@@ -46,7 +46,7 @@ type Logger interface {
 }
 
 // keyPattern matches anything shaped like a PlexMCP key. It is applied to
-// every logged string as a last line of defence: a key can reach a log
+// every logged string as a last line of defense: a key can reach a log
 // through an unexpected path (an id typed by a user, an error from a proxy
 // that echoes the request), and a redacted line costs nothing.
 var keyPattern = regexp.MustCompile(`pk_(live|test)_[A-Za-z0-9]+`)

@@ -27,7 +27,7 @@ func (c *Client) ListMCPs(ctx context.Context, opts ListMCPsOptions) ([]MCP, err
 	return out, nil
 }
 
-// GetMCP returns one MCP. An MCP of another organisation, or one an access
+// GetMCP returns one MCP. An MCP of another organization, or one an access
 // key may not invoke, is a 404 *APIError.
 func (c *Client) GetMCP(ctx context.Context, id string) (*MCP, error) {
 	seg, err := pathSegment("MCP", id)

@@ -146,7 +146,7 @@ func TestPacerWaitHonoursContext(t *testing.T) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.inflight != 0 {
-		t.Errorf("inflight = %d after a cancelled wait, want 0", p.inflight)
+		t.Errorf("inflight = %d after a canceled wait, want 0", p.inflight)
 	}
 }
 

@@ -153,7 +153,7 @@ func TestMCPs(t *testing.T) {
 	}{
 		"admin gets one":                  {client: e.admin, id: "mcp_weather", want: &weather},
 		"unknown id":                      {client: e.admin, id: "mcp_nope", wantStatus: 404},
-		"other organisation's MCP":        {client: second, id: "mcp_weather", wantStatus: 404},
+		"other organization's MCP":        {client: second, id: "mcp_weather", wantStatus: 404},
 		"access key, granted":             {client: access, id: "mcp_calculator", want: &calculator},
 		"access key, not granted":         {client: access, id: "mcp_weather", wantStatus: 404},
 		"id needing escaping is one path": {client: e.admin, id: "mcp_weather/../mcp_sandbox", wantStatus: 404},
@@ -319,11 +319,11 @@ func TestAPIKeyErrors(t *testing.T) {
 			call: func(ctx context.Context) error { _, err := access.ListAPIKeys(ctx, ListAPIKeysOptions{}); return err },
 			want: &APIError{StatusCode: 403, Code: CodeForbidden, Attempts: 1},
 		},
-		"another organisation's key is 404 on GET": {
+		"another organization's key is 404 on GET": {
 			call: get(second, victim.ID),
 			want: &APIError{StatusCode: 404, Code: CodeNotFound, Attempts: 1},
 		},
-		"another organisation's key is 404 on PATCH": {
+		"another organization's key is 404 on PATCH": {
 			call: func(ctx context.Context) error {
 				n := "x"
 				_, err := second.UpdateAPIKey(ctx, victim.ID, UpdateAPIKeyRequest{Name: &n})
@@ -331,7 +331,7 @@ func TestAPIKeyErrors(t *testing.T) {
 			},
 			want: &APIError{StatusCode: 404, Code: CodeNotFound, Attempts: 1},
 		},
-		"another organisation's key is 404 on DELETE": {
+		"another organization's key is 404 on DELETE": {
 			call: func(ctx context.Context) error { return second.RevokeAPIKey(ctx, victim.ID) },
 			want: &APIError{StatusCode: 404, Code: CodeNotFound, Attempts: 1},
 		},
@@ -669,7 +669,9 @@ func TestWithAPIKey(t *testing.T) {
 	if other == e.admin || other.pacer == e.admin.pacer {
 		t.Fatal("WithAPIKey must return a new client with its own pacer")
 	}
-	if other.httpClient.Transport.(*transport).base != e.admin.httpClient.Transport.(*transport).base {
+	otherRT, ok1 := other.httpClient.Transport.(*transport)
+	adminRT, ok2 := e.admin.httpClient.Transport.(*transport)
+	if !ok1 || !ok2 || otherRT.base != adminRT.base {
 		t.Error("WithAPIKey should share the connection pool")
 	}
 	mcps, err := other.ListMCPs(testCtx(t), ListMCPsOptions{})

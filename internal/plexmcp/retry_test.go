@@ -72,8 +72,11 @@ func reply(status int, body string, headers ...string) func(http.ResponseWriter,
 // hangUp closes the connection without an answer, like a server that
 // crashed or a proxy that dropped the response.
 func hangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err == nil {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("httptest's ResponseWriter can always be hijacked")
+	}
+	if conn, _, err := hj.Hijack(); err == nil {
 		conn.Close()
 	}
 }

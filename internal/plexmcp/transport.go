@@ -65,7 +65,7 @@ func (t *transport) CloseIdleConnections() {
 }
 
 // cancelOnClose ends an attempt's timeout context only once the body has been
-// read and closed; cancelling earlier would cut the body off.
+// read and closed; canceling earlier would cut the body off.
 type cancelOnClose struct {
 	io.ReadCloser
 	cancel context.CancelFunc

@@ -4,7 +4,7 @@ import "time"
 
 // These are the client's own view of PlexMCP objects. They are deliberately
 // independent of the reference server's wire types: golden fixtures under
-// internal/testdata/api pin both sides, so a misspelt field fails a test
+// internal/testdata/api pin both sides, so a misspelled field fails a test
 // instead of passing silently on both ends.
 
 // Key modes and statuses as the API spells them.
@@ -17,7 +17,7 @@ const (
 	StatusRevoked = "revoked"
 )
 
-// MCP is an MCP server registered with the organisation.
+// MCP is an MCP server registered with the organization.
 type MCP struct {
 	ID          string
 	Name        string
@@ -30,7 +30,7 @@ type MCP struct {
 }
 
 // Permissions says which MCPs a key may invoke: every MCP of the
-// organisation (AllMCPs), or exactly the listed ids.
+// organization (AllMCPs), or exactly the listed ids.
 type Permissions struct {
 	AllMCPs bool
 	MCPIDs  []string

@@ -240,7 +240,9 @@ type wireInvokeResult struct {
 }
 
 func (w wireInvokeResult) toInvokeResult() InvokeResult {
-	return InvokeResult{MCPID: w.MCPID, Tool: w.Tool, Result: w.Result}
+	// Field by field, not a conversion, so the two types may diverge.
+	return InvokeResult{MCPID: w.MCPID, Tool: w.Tool, Result: w.Result} //nolint:staticcheck // see above
+
 }
 
 // errMalformed marks a response the client could not make sense of.
