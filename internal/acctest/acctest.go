@@ -39,16 +39,26 @@ var Tools = map[string]plexmcp.InvokeRequest{
 	MCPSandbox:    {MCPID: MCPSandbox, Tool: "echo", Arguments: map[string]any{"text": "hello"}},
 }
 
-var setupOnce sync.Once
+var (
+	setupOnce sync.Once
+	// adminKey is the management key of every server the tests start. It
+	// reaches the provider through PLEXMCP_API_KEY, never through
+	// configuration text, which the harness writes to its logs.
+	adminKey string
+)
 
 // setup makes the harness register the provider under its real address,
 // registry.terraform.io/plexmcp/plexmcp (or OpenTofu's host when the caller
-// says so), so configurations and modules can name source = "plexmcp/plexmcp".
+// says so), so configurations and modules can name source = "plexmcp/plexmcp";
+// and it hands the provider the suite's management key.
 func setup() {
 	setupOnce.Do(func() {
 		if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
 			_ = os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "plexmcp")
 		}
+		adminKey = refserver.NewManagementKey()
+		_ = os.Setenv("PLEXMCP_API_KEY", adminKey)
+		_ = os.Unsetenv("PLEXMCP_BASE_URL")
 	})
 }
 
@@ -57,6 +67,9 @@ func setup() {
 func Start(t testing.TB, cfg refserver.Config) *refserver.Running {
 	t.Helper()
 	setup()
+	if cfg.AdminKey == "" {
+		cfg.AdminKey = adminKey
+	}
 	srv, err := refserver.Start("", cfg)
 	if err != nil {
 		t.Fatalf("starting reference server: %v", err)
@@ -78,22 +91,21 @@ func Factories(opts ...provider.Option) map[string]func() (tfprotov6.ProviderSer
 }
 
 // ProviderConfig is the terraform and provider blocks that point the
-// provider at srv with its management key.
+// provider at srv. The management key comes from PLEXMCP_API_KEY.
 func ProviderConfig(srv *refserver.Running) string {
-	return ProviderConfigWithKey(srv, srv.AdminKey())
+	return requiredProviders + fmt.Sprintf(`
+provider "plexmcp" {
+  base_url    = %[1]q
+  max_retries = 10
+}
+`, srv.BaseURL)
 }
 
-// ProviderConfigWithKey is ProviderConfig with another api_key.
+// ProviderConfigWithKey is ProviderConfig with an explicit api_key, for
+// tests of keys that are wrong on purpose. Never pass a working key: the
+// configuration text ends up in logs.
 func ProviderConfigWithKey(srv *refserver.Running, apiKey string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    plexmcp = {
-      source = "plexmcp/plexmcp"
-    }
-  }
-}
-
+	return requiredProviders + fmt.Sprintf(`
 provider "plexmcp" {
   base_url    = %[1]q
   api_key     = %[2]q
@@ -101,6 +113,16 @@ provider "plexmcp" {
 }
 `, srv.BaseURL, apiKey)
 }
+
+const requiredProviders = `
+terraform {
+  required_providers {
+    plexmcp = {
+      source = "plexmcp/plexmcp"
+    }
+  }
+}
+`
 
 // AdminClient is an API client with the server's management key, for
 // changing things out of band the way a dashboard user would.

@@ -52,17 +52,16 @@ terraform {
 
 provider "plexmcp" {
   base_url = %[1]q
-  api_key  = %[2]q
 }
 
 output "marker" {
-  value = %[3]q
+  value = %[2]q
 }
 
 ephemeral "plexmcp_api_key" "short" {
-  name = %[4]q
+  name = %[3]q
   ttl  = "10m"
-  %[5]s
+  %[4]s
 }
 
 # In real use this is provider "plexmcp" { alias = "short" }; see
@@ -75,7 +74,7 @@ provider "plexmcpshort" {
 data "plexmcp_mcps" "seen" {
   provider = plexmcpshort
 }
-`, srv.BaseURL, srv.AdminKey(), marker, name, permissions)
+`, srv.BaseURL, marker, name, permissions)
 	}
 	seen := func(ids ...string) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue("data.plexmcp_mcps.seen", tfjsonpath.New("ids"), stringList(ids...))

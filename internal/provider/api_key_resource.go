@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -384,22 +386,8 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	createReq := plexmcp.CreateAPIKeyRequest{
-		Name:           plan.Name.ValueString(),
-		Description:    plan.Description.ValueString(),
-		Mode:           plan.Mode.ValueString(),
-		IdempotencyKey: newIdempotencyKey(),
-	}
-	resp.Diagnostics.Append(permissionsFromModel(ctx, plan.AllMCPs, plan.MCPIDs, &createReq.Permissions)...)
-	switch {
-	case !plan.ExpiresInDays.IsNull():
-		n := plan.ExpiresInDays.ValueInt64()
-		createReq.ExpiresInDays = &n
-	case !plan.ExpiresAt.IsNull() && !plan.ExpiresAt.IsUnknown():
-		t, d := plan.ExpiresAt.ValueRFC3339Time()
-		resp.Diagnostics.Append(d...)
-		createReq.ExpiresAt = &t
-	}
+	createReq, d := createRequestFromModel(ctx, plan, newIdempotencyKey())
+	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -407,6 +395,17 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	created, err := createWithRecovery(ctx, r.data.client, createReq)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Error Creating PlexMCP API Key", err)
+		if outcomeUnknown(err) {
+			// The key may exist on the server. Record it as pending (Terraform
+			// keeps it tainted), so the next refresh or destroy finds it with
+			// the same idempotency key instead of leaving it unmanaged.
+			markPending(&plan, createReq.IdempotencyKey)
+			resp.Diagnostics.AddError("PlexMCP API Key Recorded As Pending", fmt.Sprintf("PlexMCP may have created the "+
+				"key %q before the connection failed. Terraform stored it as %s (tainted). The next terraform plan, "+
+				"apply or destroy looks it up with the same idempotency key and, if it exists, replaces or revokes it, "+
+				"so no key is left that Terraform does not know about.", createReq.Name, plan.ID.ValueString()))
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
 		return
 	}
 	tflog.Debug(ctx, "created PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix, "replayed": created.Replayed})
@@ -414,6 +413,74 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	plan.Key = types.StringValue(created.Key.Reveal())
 	resp.Diagnostics.Append(applyAPIKey(ctx, &plan, &created.APIKey)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// createRequestFromModel builds the create request. It is a pure function
+// of the model, so a pending create can be replayed byte for byte from
+// state, which the server's idempotency check requires.
+func createRequestFromModel(ctx context.Context, m apiKeyResourceModel, idempotencyKey string) (plexmcp.CreateAPIKeyRequest, diag.Diagnostics) {
+	req := plexmcp.CreateAPIKeyRequest{
+		Name:           m.Name.ValueString(),
+		Description:    m.Description.ValueString(),
+		Mode:           m.Mode.ValueString(),
+		IdempotencyKey: idempotencyKey,
+	}
+	diags := permissionsFromModel(ctx, m.AllMCPs, m.MCPIDs, &req.Permissions)
+	switch {
+	case !m.ExpiresInDays.IsNull():
+		n := m.ExpiresInDays.ValueInt64()
+		req.ExpiresInDays = &n
+	case !m.ExpiresAt.IsNull() && !m.ExpiresAt.IsUnknown():
+		t, d := m.ExpiresAt.ValueRFC3339Time()
+		diags.Append(d...)
+		req.ExpiresAt = &t
+	}
+	return req, diags
+}
+
+// pendingIDPrefix marks a key whose create may have committed on the server
+// although its answer never arrived. The rest of the id is the create's
+// idempotency key.
+const pendingIDPrefix = "pending:"
+
+func markPending(m *apiKeyResourceModel, idempotencyKey string) {
+	m.ID = types.StringValue(pendingIDPrefix + idempotencyKey)
+	m.Key = types.StringNull()
+	m.KeyPrefix = types.StringNull()
+	m.Status = types.StringNull()
+	m.CreatedAt = timetypes.NewRFC3339Null()
+	if m.ExpiresAt.IsUnknown() {
+		m.ExpiresAt = timetypes.NewRFC3339Null()
+	}
+}
+
+// resolvePending replays a pending create with its idempotency key. The
+// server answers with the key it committed, or, if the first attempt never
+// got through, creates it now; either way the key becomes known and can be
+// managed. found is false when the server refused the replay outright, which
+// means nothing was created under that idempotency key.
+func resolvePending(ctx context.Context, client *plexmcp.Client, m *apiKeyResourceModel) (found bool, diags diag.Diagnostics) {
+	idem := strings.TrimPrefix(m.ID.ValueString(), pendingIDPrefix)
+	req, diags := createRequestFromModel(ctx, *m, idem)
+	if diags.HasError() {
+		return false, diags
+	}
+	created, err := client.CreateAPIKey(ctx, req)
+	if err != nil {
+		if !outcomeUnknown(err) {
+			return false, diags
+		}
+		addAPIError(&diags, "Error Resolving Pending PlexMCP API Key", err)
+		return false, diags
+	}
+	tflog.Info(ctx, "resolved pending PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix, "replayed": created.Replayed})
+	m.Key = types.StringValue(created.Key.Reveal())
+	diags.Append(applyAPIKey(ctx, m, &created.APIKey)...)
+	return true, diags
+}
+
+func isPending(m apiKeyResourceModel) bool {
+	return strings.HasPrefix(m.ID.ValueString(), pendingIDPrefix)
 }
 
 // createWithRecovery creates a key, and if the outcome is unknown after the
@@ -459,6 +526,19 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+
+	if isPending(state) {
+		found, d := resolvePending(ctx, r.data.client, &state)
+		resp.Diagnostics.Append(d...)
+		switch {
+		case resp.Diagnostics.HasError():
+		case found:
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		default:
+			resp.State.RemoveResource(ctx)
+		}
+		return
+	}
 
 	key, err := r.data.client.GetAPIKey(ctx, state.ID.ValueString())
 	if plexmcp.IsNotFound(err) {
@@ -548,6 +628,13 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	if isPending(state) {
+		found, d := resolvePending(ctx, r.data.client, &state)
+		resp.Diagnostics.Append(d...)
+		if !found || resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	// Revoking is idempotent on the server; a key that is already gone is
 	// what destroy wants too.
 	if err := r.data.client.RevokeAPIKey(ctx, state.ID.ValueString()); err != nil && !plexmcp.IsNotFound(err) {
@@ -614,6 +701,8 @@ func permissionsFromModel(ctx context.Context, allMCPs types.Bool, mcpIDs types.
 	}
 	var ids []string
 	d := mcpIDs.ElementsAs(ctx, &ids, false)
+	// A set has no order; sorting makes the request body reproducible.
+	sort.Strings(ids)
 	*out = plexmcp.Permissions{MCPIDs: ids}
 	return d
 }

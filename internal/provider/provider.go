@@ -140,7 +140,6 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 		apiKey = os.Getenv(EnvAPIKey)
 		keySource = EnvAPIKey
 	}
-	ctx = maskSecrets(ctx)
 
 	if apiKey == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing PlexMCP API Key",

@@ -35,27 +35,38 @@ func TestAccProvider_unauthorized(t *testing.T) {
 }
 
 // An access key cannot manage keys: the 403 says which permission is
-// missing. The aliased provider's key comes from a resource, so it is
-// unknown at plan time, which must be allowed.
+// missing. The second provider's key comes from a resource, so it is
+// unknown at plan time, which must be allowed. (See shortLivedFactories
+// for why the second configuration is not an alias.)
 func TestAccProvider_accessKeyForbidden(t *testing.T) {
 	srv := acctest.Start(t, refserver.Config{})
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
+		ProtoV6ProviderFactories: shortLivedFactories(),
 		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(srv) + fmt.Sprintf(`
+			Config: fmt.Sprintf(`
+terraform {
+  required_providers {
+    plexmcp      = { source = "plexmcp/plexmcp" }
+    plexmcpshort = { source = "plexmcp/plexmcpshort" }
+  }
+}
+
+provider "plexmcp" {
+  base_url = %[1]q
+}
+
 resource "plexmcp_api_key" "access" {
   name     = "access"
   all_mcps = true
 }
 
-provider "plexmcp" {
-  alias    = "access"
+provider "plexmcpshort" {
   base_url = %[1]q
   api_key  = plexmcp_api_key.access.key
 }
 
 resource "plexmcp_api_key" "denied" {
-  provider = plexmcp.access
+  provider = plexmcpshort
   name     = "denied"
   all_mcps = true
 }
@@ -63,6 +74,11 @@ resource "plexmcp_api_key" "denied" {
 			ExpectError: regexp.MustCompile(`(?s)HTTP 403 forbidden.*needs a management key.*access key`),
 		}},
 	})
+	for _, k := range srv.APIKeys() {
+		if k.Name == "denied" {
+			t.Errorf("an access key created key %s", k.ID)
+		}
+	}
 }
 
 // Without api_key and without the environment variable, the error names
