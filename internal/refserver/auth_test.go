@@ -11,8 +11,7 @@ func TestAuthFailures(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	revoked := ts.createKey(t, allMCPs("revoked"))
 	ts.do(t, "DELETE", "/api-keys/"+revoked.ID, ts.AdminKey(), nil).wantStatus(t, http.StatusNoContent)
-	expired := ts.createKey(t, map[string]any{"name": "expired", "permissions": map[string]any{"mcps": "*"},
-		"expires_at": time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339)})
+	expired := ts.createKey(t, map[string]any{"name": "expired", "permissions": map[string]any{"mcps": "*"}, "expires_in_days": 1})
 	other := newTestServer(t, Config{}) // a perfectly valid key of another server
 
 	for name, auth := range map[string]string{
@@ -30,10 +29,9 @@ func TestAuthFailures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			if name == "expired key" {
-				// The key expires 2 s after creation on the server's clock;
-				// move the clock instead of waiting. Only this subtest reads
-				// the expired key, so the shared offset is harmless.
-				ts.SetClockOffset(time.Hour)
+				// Move the server's clock past the key's expiry instead of
+				// waiting. No other subtest depends on the clock.
+				ts.SetClockOffset(25 * time.Hour)
 			}
 			header := []string{"Authorization", auth}
 			for _, ep := range []struct{ method, path string }{{"GET", "/mcps"}, {"GET", "/api-keys"}, {"POST", "/mcp/invoke"}} {
