@@ -1,0 +1,379 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
+)
+
+// secretsConfig is three keys; the second step renames one in place and
+// replaces another by changing its mode.
+func secretsConfig(provider, renamed, replacedMode string) string {
+	return provider + fmt.Sprintf(`
+resource "plexmcp_api_key" "stable" {
+  name    = "stable"
+  mcp_ids = ["mcp_weather"]
+}
+
+resource "plexmcp_api_key" "renamed" {
+  name        = %[1]q
+  description = "renamed in place by the second step"
+  all_mcps    = true
+}
+
+resource "plexmcp_api_key" "replaced" {
+  name     = "replaced"
+  mode     = %[2]q
+  all_mcps = true
+}
+`, renamed, replacedMode)
+}
+
+// TestAccProvider_noSecretInLogs runs create, update in place, replacement,
+// refresh and destroy with every log at TRACE, and proves that no secret (a
+// key the provider created, or the provider's own management key) reaches
+// Terraform's log, the provider's log, the server's access log or the
+// output of terraform show. The management key comes from PLEXMCP_API_KEY,
+// as the documentation recommends, or from api_key in the configuration.
+//
+// The provider under test runs in this process: terraform-plugin-testing
+// gives each provider server a terraform-plugin-log sink (see
+// tfsdklog.ContextWithTestLogging) that honours TF_LOG for the level and
+// TF_ACC_LOG_PATH (over TF_LOG_PATH) for the file, while the terraform
+// binary gets TF_LOG_PATH from TF_ACC_LOG_PATH through terraform-exec. So
+// TF_ACC_LOG_PATH puts both logs in one file; the checks below tell their
+// lines apart to prove each is there.
+//
+// It sets environment variables, so it must not run in parallel.
+func TestAccProvider_noSecretInLogs(t *testing.T) {
+	t.Run("key from the environment", func(t *testing.T) {
+		testNoSecretInLogs(t, acctest.ProviderConfig)
+	})
+	t.Run("key in the configuration", func(t *testing.T) {
+		// The harness writes each step's configuration to its own TRACE
+		// log, so with the key in the configuration it would find it
+		// there. That logger is test tooling, not something a user runs:
+		// it is silenced, and Terraform's and the provider's stay at TRACE.
+		t.Setenv("TF_LOG_SDK_HELPER_RESOURCE", "OFF")
+		testNoSecretInLogs(t, func(srv *refserver.Running) string {
+			return acctest.ProviderConfigWithKey(srv, srv.AdminKey())
+		})
+	})
+}
+
+func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) string) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "tf.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH", logPath)
+	t.Setenv("TF_ACC_LOG_PATH", logPath)
+	workRoot := filepath.Join(dir, "work")
+	if err := os.Mkdir(workRoot, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// In production, whatever provider code writes with the standard
+	// library's log package reaches Terraform's log too; here it goes to
+	// the same file.
+	stdlog, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prevLog := log.Writer()
+	log.SetOutput(stdlog)
+	t.Cleanup(func() {
+		log.SetOutput(prevLog)
+		_ = stdlog.Close()
+	})
+
+	var accessLog lockedBuffer
+	srv := acctest.Start(t, refserver.Config{AccessLog: &accessLog})
+	secrets := map[string]*string{"the provider's api_key": new(string)}
+	*secrets["the provider's api_key"] = srv.AdminKey()
+	capture := func(label, addr string) statecheck.StateCheck {
+		secrets[label] = new(string)
+		return acctest.CaptureString(addr, "key", secrets[label])
+	}
+	var shown string
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		WorkingDir:               workRoot,
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: secretsConfig(providerConfig(srv), "before-rename", "test"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					capture("stable", "plexmcp_api_key.stable"),
+					capture("renamed", "plexmcp_api_key.renamed"),
+					capture("replaced (first)", "plexmcp_api_key.replaced"),
+				},
+			},
+			{
+				Config: secretsConfig(providerConfig(srv), "after-rename", "live"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("plexmcp_api_key.stable", plancheck.ResourceActionNoop),
+					plancheck.ExpectResourceAction("plexmcp_api_key.renamed", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("plexmcp_api_key.replaced", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					capture("replaced (second)", "plexmcp_api_key.replaced"),
+					adHocCheck(func(ctx context.Context, _ *tfjson.State) error {
+						out, err := terraformShow(ctx, t, workRoot)
+						shown = out
+						return err
+					}),
+				},
+			},
+		},
+	})
+
+	logData, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatalf("reading the log: %v", err)
+	}
+	tfLog := string(logData)
+	// The log must hold what it is checked for, or the test could pass by
+	// logging nothing: Terraform's own lines, and the provider's, including
+	// one line per API request from the client's subsystem.
+	for what, marker := range map[string]*regexp.Regexp{
+		"Terraform's own log":                     regexp.MustCompile(`\[INFO\]  (Terraform|OpenTofu) version: `),
+		"the provider's log":                      regexp.MustCompile(`\] plexmcp: created PlexMCP API key: `),
+		"the client subsystem's create lines":     clientLine("POST", "201"),
+		"the client subsystem's refresh lines":    clientLine("GET", "200"),
+		"the client subsystem's update lines":     clientLine("PATCH", "200"),
+		"the client subsystem's revocation lines": clientLine("DELETE", "204"),
+	} {
+		if !marker.MatchString(tfLog) {
+			t.Errorf("the TRACE log (%d bytes) has no %s (looked for %s)", len(tfLog), what, marker)
+		}
+	}
+	if !strings.Contains(shown, "plexmcp_api_key.replaced") || !strings.Contains(shown, "(sensitive value)") {
+		t.Errorf("terraform show printed no plexmcp_api_key with a hidden key:\n%s", shown)
+	}
+
+	places := map[string]string{
+		"the Terraform and provider log": tfLog,
+		"the server's access log":        accessLog.String(),
+		"terraform show":                 shown,
+	}
+	checked := 0
+	for label, secret := range secrets {
+		if len(*secret) <= 12 {
+			t.Errorf("%s was not captured", label)
+			continue
+		}
+		checked++
+		for where, text := range places {
+			if leak := secretLeak(text, *secret); leak != "" {
+				t.Errorf("%s (%s…) appears in %s: %s", label, (*secret)[:12], where, leak)
+			}
+		}
+	}
+	t.Logf("checked %d secrets against %d bytes of TRACE log, %d bytes of access log and %d bytes of terraform show",
+		checked, len(tfLog), accessLog.Len(), len(shown))
+}
+
+// clientLine matches the client's log line for one answered request, for
+// example "[DEBUG] plexmcp.plexmcp_client: PlexMCP API request: …
+// method=POST … status=201". Field order varies.
+func clientLine(method, status string) *regexp.Regexp {
+	return regexp.MustCompile(`(?m)\] plexmcp\.plexmcp_client: PlexMCP API request: (.* )?(method=` + method +
+		` (.* )?status=` + status + `|status=` + status + ` (.* )?method=` + method + `)( |$)`)
+}
+
+// secretLeak reports whether text holds secret, or its part after the
+// 12-character key_prefix that the API does publish, and where.
+func secretLeak(text, secret string) string {
+	for _, s := range []string{secret, secret[12:]} {
+		if i := strings.Index(text, s); i >= 0 {
+			lineStart := strings.LastIndexByte(text[:i], '\n') + 1
+			return fmt.Sprintf("at byte %d, in a line starting %q", i, truncate(text[lineStart:i], 80))
+		}
+	}
+	return ""
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// TestAccAPIKeyResource_serverStateHoldsDigestsOnly proves that the
+// reference server's state file, which a real deployment backs up and
+// copies around, holds digests of the keys Terraform creates and never a
+// key itself.
+func TestAccAPIKeyResource_serverStateHoldsDigestsOnly(t *testing.T) {
+	statePath := filepath.Join(t.TempDir(), "refserver.json")
+	srv := acctest.Start(t, refserver.Config{StatePath: statePath})
+	var live, test string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderConfig(srv) + `
+resource "plexmcp_api_key" "live" {
+  name     = "persisted-live"
+  all_mcps = true
+}
+
+resource "plexmcp_api_key" "test" {
+  name     = "persisted-test"
+  mode     = "test"
+  all_mcps = true
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.CaptureString("plexmcp_api_key.live", "key", &live),
+				acctest.CaptureString("plexmcp_api_key.test", "key", &test),
+				adHocCheck(func(context.Context, *tfjson.State) error {
+					data, err := os.ReadFile(statePath)
+					if err != nil {
+						return err
+					}
+					text := string(data)
+					for _, k := range []string{live, test, srv.AdminKey()} {
+						if leak := secretLeak(text, k); leak != "" {
+							return fmt.Errorf("the server's state file holds the key %s…: %s", k[:12], leak)
+						}
+					}
+					// The file does describe both keys: by name and digest.
+					for _, name := range []string{"persisted-live", "persisted-test"} {
+						if !strings.Contains(text, fmt.Sprintf("%q", name)) {
+							return fmt.Errorf("the state file does not describe the key named %s", name)
+						}
+					}
+					for _, k := range acctest.ActiveKeys(srv) {
+						if !strings.Contains(text, k.Digest) {
+							return fmt.Errorf("the state file lacks the digest of %s", k.ID)
+						}
+					}
+					return nil
+				}),
+			},
+		}},
+	})
+}
+
+// terraformShow runs `terraform show` (human-readable, as a user or a CI log
+// would see it) on the state in the harness's working directory under
+// workRoot. The harness's own provider server lives only while it runs a
+// command, so a second in-process server is started for show to reattach to.
+func terraformShow(ctx context.Context, t *testing.T, workRoot string) (string, error) {
+	states, err := filepath.Glob(filepath.Join(workRoot, "work*", "terraform.tfstate"))
+	if err != nil || len(states) != 1 {
+		return "", fmt.Errorf("finding the harness's state under %s: found %v (%v)", workRoot, states, err)
+	}
+	reattach, stop, err := serveProviderForReattach(t)
+	if err != nil {
+		return "", err
+	}
+	defer stop()
+
+	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if bin == "" {
+		bin = "terraform"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "show", "-no-color")
+	cmd.Dir = filepath.Dir(states[0])
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_LOG") && !strings.HasPrefix(kv, "TF_REATTACH_PROVIDERS=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "TF_REATTACH_PROVIDERS="+reattach, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		// The output may hold a key: say only that it failed.
+		return "", fmt.Errorf("terraform show failed (%v, %d bytes of output)", err, len(out))
+	}
+	return string(out), nil
+}
+
+// serveProviderForReattach serves the provider in this process in debug
+// mode and returns the TF_REATTACH_PROVIDERS value that points Terraform (or
+// OpenTofu) at it.
+func serveProviderForReattach(t *testing.T) (string, func(), error) {
+	factory := acctest.Factories()["plexmcp"]
+	if _, err := factory(); err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	configCh := make(chan *plugin.ReattachConfig, 1)
+	closeCh := make(chan struct{})
+	serveErr := make(chan error, 1)
+	go func() {
+		serveErr <- tf6server.Serve("registry.terraform.io/plexmcp/plexmcp",
+			func() tfprotov6.ProviderServer {
+				s, _ := factory()
+				return s
+			},
+			tf6server.WithDebug(ctx, configCh, closeCh),
+			tf6server.WithLoggingSink(t),
+			tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Output: io.Discard, Level: hclog.Off})),
+		)
+	}()
+	stop := func() {
+		cancel()
+		<-closeCh
+	}
+	var rc *plugin.ReattachConfig
+	select {
+	case rc = <-configCh:
+	case err := <-serveErr:
+		cancel()
+		return "", nil, fmt.Errorf("serving the provider for terraform show: %v", err)
+	case <-time.After(30 * time.Second):
+		stop()
+		return "", nil, errors.New("serving the provider for terraform show: no reattach configuration after 30s")
+	}
+	type addr struct{ Network, String string }
+	type reattachConfig struct {
+		Protocol        string
+		ProtocolVersion int
+		Pid             int
+		Test            bool
+		Addr            addr
+	}
+	c := reattachConfig{
+		Protocol:        string(rc.Protocol),
+		ProtocolVersion: rc.ProtocolVersion,
+		Pid:             rc.Pid,
+		Test:            rc.Test,
+		Addr:            addr{Network: rc.Addr.Network(), String: rc.Addr.String()},
+	}
+	raw, err := json.Marshal(map[string]reattachConfig{
+		"registry.terraform.io/plexmcp/plexmcp": c,
+		"registry.opentofu.org/plexmcp/plexmcp": c,
+	})
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	return string(raw), stop, nil
+}
