@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -235,8 +236,10 @@ func checkAPIKeyFormat(key string) string {
 	switch {
 	case strings.TrimSpace(key) != key:
 		return "has leading or trailing whitespace (often a newline copied with it); remove it"
-	case strings.ContainsAny(key, " \t\r\n"):
+	case strings.ContainsFunc(key, unicode.IsSpace):
 		return "contains whitespace; a PlexMCP key is a single word"
+	case strings.ContainsFunc(key, unicode.IsControl):
+		return "contains a control character; copy the key again as plain text"
 	case strings.HasPrefix(strings.ToLower(key), "bearer"):
 		return "starts with \"Bearer\"; give the key alone, the provider adds the Bearer scheme itself"
 	case !strings.HasPrefix(key, "pk_live_") && !strings.HasPrefix(key, "pk_test_"):
