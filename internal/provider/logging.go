@@ -9,8 +9,11 @@ import (
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
 )
 
-// keyPattern matches anything shaped like a PlexMCP key, wherever it appears.
-var keyPattern = regexp.MustCompile(`pk_(live|test)_[A-Za-z0-9]+`)
+// keyPattern matches anything shaped like a PlexMCP key, wherever it
+// appears. It leaves the public 12-character key_prefix (four characters
+// after pk_live_) readable, since that is what links log lines to keys; a
+// real key carries 38 characters there.
+var keyPattern = regexp.MustCompile(`pk_(live|test)_[A-Za-z0-9]{5,}`)
 
 // Field names whose values are always secret, whatever they hold.
 var secretFields = []string{"key", "api_key", "authorization", "Authorization"}
