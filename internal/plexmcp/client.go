@@ -134,11 +134,22 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.base == nil {
 		c.base = cleanhttp.DefaultPooledClient()
+		// Terraform runs ten operations at once against one host; with
+		// go-cleanhttp's default (GOMAXPROCS+1 idle connections) most of
+		// them would open, and against the real API handshake, a new
+		// connection per request.
+		if t, ok := c.base.Transport.(*http.Transport); ok {
+			t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+		}
 	}
 	c.log = logSink{logger: cfg.Logger, scrub: scrubber{key: cfg.APIKey}}
 	c.attachPacer()
 	return c, nil
 }
+
+// maxIdleConnsPerHost covers Terraform's default parallelism with room to
+// spare.
+const maxIdleConnsPerHost = 16
 
 func (c *Client) attachPacer() {
 	c.pacer = newPacer()
