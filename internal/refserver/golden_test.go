@@ -277,12 +277,13 @@ func TestFixturesAreRealistic(t *testing.T) {
 		walk = func(path string, v any) {
 			switch x := v.(type) {
 			case map[string]any:
+				mode, _ := x["mode"].(string)
 				if key, ok := x["key"].(string); ok {
-					if !wellFormedKey(key) || x["key_prefix"] != key[:keyPrefixLen] || !strings.HasPrefix(key, "pk_"+x["mode"].(string)+"_") {
+					if !wellFormedKey(key) || x["key_prefix"] != key[:keyPrefixLen] || !strings.HasPrefix(key, "pk_"+mode+"_") {
 						t.Errorf("%s%s: key %q does not match its checksum, key_prefix or mode", name, path, key)
 					}
 				}
-				if prefix, ok := x["key_prefix"].(string); ok && !strings.HasPrefix(prefix, "pk_"+x["mode"].(string)+"_") {
+				if prefix, ok := x["key_prefix"].(string); ok && !strings.HasPrefix(prefix, "pk_"+mode+"_") {
 					t.Errorf("%s%s: key_prefix %q does not match mode", name, path, prefix)
 				}
 				for k, e := range x {

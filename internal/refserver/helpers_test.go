@@ -239,5 +239,3 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
-
-func strPtr(s string) *string { return &s }

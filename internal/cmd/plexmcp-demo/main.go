@@ -269,7 +269,9 @@ type server struct {
 	cmd     *exec.Cmd
 	baseURL string
 	apiKey  string
-	done    chan error
+	// done is closed when the process has exited. Its exit status is not
+	// kept: the demo stops the server on purpose.
+	done chan struct{}
 }
 
 // startServer runs the reference server program on a free port and reads
@@ -289,7 +291,7 @@ func startServer(ctx context.Context, bin, logPath string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w (run make build first)", bin, err)
 	}
-	s := &server{cmd: cmd, done: make(chan error, 1)}
+	s := &server{cmd: cmd, done: make(chan struct{})}
 	lines := bufio.NewScanner(stdout)
 	for (s.baseURL == "" || s.apiKey == "") && lines.Scan() {
 		name, value, _ := strings.Cut(lines.Text(), "=")
@@ -302,8 +304,9 @@ func startServer(ctx context.Context, bin, logPath string) (*server, error) {
 	}
 	go func() {
 		_, _ = io.Copy(io.Discard, stdout)
-		s.done <- cmd.Wait()
-		logFile.Close()
+		_ = cmd.Wait()
+		_ = logFile.Close()
+		close(s.done)
 	}()
 	if s.baseURL == "" || s.apiKey == "" {
 		s.stop()

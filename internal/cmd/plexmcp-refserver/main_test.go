@@ -90,7 +90,7 @@ func startWithEnv(t *testing.T, args ...string) *program {
 	}
 	t.Cleanup(func() {
 		if !stopped {
-			p.stop()
+			_, _ = p.stop()
 		}
 	})
 	return p
