@@ -156,10 +156,10 @@ func InvokeStatus(ctx context.Context, srv *refserver.Running, key, mcpID string
 	return http.StatusOK, nil
 }
 
-// stateCheckFunc adapts a function to statecheck.StateCheck.
-type stateCheckFunc func(ctx context.Context, state *tfjson.State) error
+// StateCheckFunc adapts a function to statecheck.StateCheck.
+type StateCheckFunc func(ctx context.Context, state *tfjson.State) error
 
-func (f stateCheckFunc) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+func (f StateCheckFunc) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	resp.Error = f(ctx, req.State)
 }
 
@@ -192,7 +192,7 @@ func allResources(m *tfjson.StateModule) []*tfjson.StateResource {
 // CaptureString stores a string attribute from state in *dst, so a later
 // step can compare it or use it against the server.
 func CaptureString(addr, attr string, dst *string) statecheck.StateCheck {
-	return stateCheckFunc(func(_ context.Context, state *tfjson.State) error {
+	return StateCheckFunc(func(_ context.Context, state *tfjson.State) error {
 		v, err := StringAttr(state, addr, attr)
 		*dst = v
 		return err
@@ -202,7 +202,7 @@ func CaptureString(addr, attr string, dst *string) statecheck.StateCheck {
 // ExpectInvoke invokes mcpID through the reference server with the key that
 // addr holds in state, and fails unless the server answers wantStatus.
 func ExpectInvoke(srv *refserver.Running, addr, mcpID string, wantStatus int) statecheck.StateCheck {
-	return stateCheckFunc(func(ctx context.Context, state *tfjson.State) error {
+	return StateCheckFunc(func(ctx context.Context, state *tfjson.State) error {
 		key, err := StringAttr(state, addr, "key")
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func ExpectKeyStatus(ctx context.Context, srv *refserver.Running, key, mcpID str
 // ExpectServerKey finds the key that addr manages among the server's own
 // records and hands it to check.
 func ExpectServerKey(srv *refserver.Running, addr string, check func(refserver.KeyRecord) error) statecheck.StateCheck {
-	return stateCheckFunc(func(_ context.Context, state *tfjson.State) error {
+	return StateCheckFunc(func(_ context.Context, state *tfjson.State) error {
 		id, err := StringAttr(state, addr, "id")
 		if err != nil {
 			return err
