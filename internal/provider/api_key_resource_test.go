@@ -367,6 +367,14 @@ func TestAccAPIKeyResource_import(t *testing.T) {
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithID,
 			},
+			{
+				// An id the server does not know reads as gone (404), which
+				// Terraform reports instead of importing an empty object.
+				ResourceName:  keyAddr,
+				ImportState:   true,
+				ImportStateId: "key_doesnotexist",
+				ExpectError:   regexp.MustCompile(`Cannot import non-existent remote object`),
+			},
 		},
 	})
 }
