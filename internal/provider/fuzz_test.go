@@ -8,9 +8,10 @@ import (
 
 // FuzzAPIKeyFormat checks the offline rule for the provider's api_key
 // against the API contract: a key is pk_live_ or pk_test_, then at least one
-// more character, and no whitespace anywhere. The plan-time validator and
+// more character, and no whitespace or control character anywhere (neither
+// can travel in an Authorization header). The plan-time validator and
 // Configure both use checkAPIKeyFormat, so whatever it accepts goes on to the
-// API client, which refuses any Unicode whitespace (unicode.IsSpace); the
+// API client, which refuses any Unicode whitespace or control character; the
 // two must agree, or a key passes validate and plan and only fails when the
 // provider is configured, with a vaguer message. The problem text is shown
 // to the user and so must never quote the key.
@@ -49,7 +50,8 @@ func FuzzAPIKeyFormat(f *testing.F) {
 
 		wellFormed := (strings.HasPrefix(key, "pk_live_") || strings.HasPrefix(key, "pk_test_")) &&
 			len(key) > len("pk_live_") &&
-			!strings.ContainsFunc(key, unicode.IsSpace)
+			!strings.ContainsFunc(key, unicode.IsSpace) &&
+			!strings.ContainsFunc(key, unicode.IsControl)
 		switch {
 		case wellFormed && problem != "":
 			t.Errorf("checkAPIKeyFormat(%q) refuses a well-formed key: %q", key, problem)
