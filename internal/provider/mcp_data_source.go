@@ -43,29 +43,24 @@ func (d *mcpDataSource) Metadata(_ context.Context, req datasource.MetadataReque
 }
 
 func (d *mcpDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	// The same fields as each element of plexmcp_mcps, with id and name
+	// also accepted as the lookup key.
+	attrs := mcpAttributes()
+	attrs["id"] = schema.StringAttribute{
+		MarkdownDescription: "The MCP's id (`mcp_…`). Exactly one of `id` and `name` must be set.",
+		Optional:            true,
+		Computed:            true,
+	}
+	attrs["name"] = schema.StringAttribute{
+		MarkdownDescription: "The MCP's exact name, such as `Weather API`. Exactly one of `id` and `name` " +
+			"must be set. A name that matches no MCP, or more than one, is an error.",
+		Optional: true,
+		Computed: true,
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Looks up one MCP of the organisation by `id` or by exact `name`, typically to " +
 			"grant an API key access to it through `mcp_ids`.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The MCP's id (`mcp_…`). Exactly one of `id` and `name` must be set.",
-				Optional:            true,
-				Computed:            true,
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "The MCP's exact name, such as `Weather API`. Exactly one of `id` and `name` " +
-					"must be set. A name that matches no MCP, or more than one, is an error.",
-				Optional: true,
-				Computed: true,
-			},
-			"description": schema.StringAttribute{MarkdownDescription: "What the MCP does.", Computed: true},
-			"mode": schema.StringAttribute{
-				MarkdownDescription: "`live` or `test`. Only `test` MCPs can be invoked with `pk_test_…` keys.",
-				Computed:            true,
-			},
-			"status": schema.StringAttribute{MarkdownDescription: "The MCP's status, such as `active`.", Computed: true},
-			"tools":  schema.ListAttribute{MarkdownDescription: "The tools the MCP offers.", Computed: true, ElementType: types.StringType},
-		},
+		Attributes: attrs,
 	}
 }
 
