@@ -81,15 +81,12 @@ resource "plexmcp_api_key" "denied" {
 	}
 }
 
-// Without api_key and without the environment variable, the error names
-// both.
-func TestAccProvider_missingKey(t *testing.T) {
+// Without api_key, the key comes from PLEXMCP_API_KEY; a missing or
+// malformed one there is an error that names both the attribute and the
+// variable. These tests set the environment, so they cannot run in parallel.
+func TestAccProvider_keyFromEnvironment(t *testing.T) {
 	srv := acctest.Start(t, refserver.Config{})
-	t.Setenv("PLEXMCP_API_KEY", "")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	config := fmt.Sprintf(`
 terraform {
   required_providers {
     plexmcp = { source = "plexmcp/plexmcp" }
@@ -98,10 +95,23 @@ terraform {
 provider "plexmcp" {
   base_url = %q
 }
-`, srv.BaseURL) + oneKey,
-			ExpectError: regexp.MustCompile(`(?s)Missing PlexMCP API Key.*api_key.*PLEXMCP_API_KEY`),
-		}},
-	})
+`, srv.BaseURL) + oneKey
+	for name, tc := range map[string]struct{ env, err string }{
+		"missing":          {"", `(?s)Missing PlexMCP API Key.*api_key.*PLEXMCP_API_KEY`},
+		"trailing newline": {"pk_live_abcdef\n", `(?s)Invalid PlexMCP API Key.*PLEXMCP_API_KEY has leading or trailing whitespace`},
+		"wrong prefix":     {"sk_live_abcdef", `(?s)Invalid PlexMCP API Key.*PLEXMCP_API_KEY does not start with pk_live_`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv("PLEXMCP_API_KEY", tc.env)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.Factories(),
+				Steps:                    []resource.TestStep{{Config: config, ExpectError: regexp.MustCompile(tc.err)}},
+			})
+		})
+	}
+	if n := len(srv.APIKeys()); n != 0 {
+		t.Errorf("a provider without a usable key created %d key(s)", n)
+	}
 }
 
 func TestAccProvider_invalidKeyFormat(t *testing.T) {
