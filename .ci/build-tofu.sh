@@ -4,8 +4,10 @@
 # `go install github.com/opentofu/opentofu/cmd/tofu@VERSION` refuses because
 # OpenTofu's go.mod has a replace directive, and no release binary can be
 # downloaded here. So we fetch the module through the Go module proxy, copy it
-# to a writable folder (the module cache is read-only) and build ./cmd/tofu
-# inside it, where its own go.mod and replaces apply.
+# to a writable scratch folder outside this repository (the module cache is
+# read-only) and build ./cmd/tofu inside it, where its own go.mod and
+# replaces apply. Only the binary is kept; Go's build cache makes a rebuild
+# quick.
 #
 # Usage: build-tofu.sh [CACHE_DIR]   (default: <repo>/.cache)
 # Env:   TOFU_VERSION (default v1.12.6)
@@ -15,10 +17,11 @@ set -euo pipefail
 TOFU_VERSION="${TOFU_VERSION:-v1.12.6}"
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache_dir="${1:-${repo_root}/.cache}"
+mkdir -p "${cache_dir}"
+cache_dir="$(cd "${cache_dir}" && pwd)" # absolute: the build runs elsewhere
 bin_dir="${cache_dir}/bin"
 bin="${bin_dir}/tofu"
 stamp="${bin}.version"
-src="${cache_dir}/tofu-${TOFU_VERSION}"
 
 # Reuse the binary when it was built from the wanted version.
 if [[ -x "${bin}" && -f "${stamp}" && "$(<"${stamp}")" == "${TOFU_VERSION}" ]]; then
@@ -32,7 +35,8 @@ start=${SECONDS}
 
 # Download outside any module so this repository's go.mod and go.sum stay untouched.
 scratch="$(mktemp -d)"
-trap 'rm -rf "${scratch}"' EXIT
+trap 'chmod -R u+w "${scratch}" 2>/dev/null; rm -rf "${scratch}"' EXIT
+src="${scratch}/tofu-${TOFU_VERSION}"
 mod_dir="$(cd "${scratch}" && GOWORK=off GOFLAGS=-mod=mod go mod download -json "github.com/opentofu/opentofu@${TOFU_VERSION}" |
 	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 if [[ -z "${mod_dir}" || ! -f "${mod_dir}/go.mod" ]]; then
@@ -40,17 +44,12 @@ if [[ -z "${mod_dir}" || ! -f "${mod_dir}/go.mod" ]]; then
 	exit 1
 fi
 
-if [[ ! -f "${src}/go.mod" ]]; then
-	rm -rf "${src}.tmp"
-	cp -R "${mod_dir}" "${src}.tmp"
-	chmod -R u+w "${src}.tmp"
-	mv "${src}.tmp" "${src}"
-fi
+cp -R "${mod_dir}" "${src}"
+chmod -R u+w "${src}"
 
 # version.dev=no makes `tofu version` print 1.12.6 rather than 1.12.6-dev,
 # as a release build does; the test harness compares versions.
-# -buildvcs=false: the copy sits inside this repository's work tree, whose git
-# state has nothing to do with OpenTofu's.
+# -buildvcs=false: the copy is not a git checkout of OpenTofu.
 (
 	cd "${src}"
 	GOWORK=off GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 go build -trimpath \
