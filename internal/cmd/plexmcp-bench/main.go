@@ -5,7 +5,11 @@
 // and prints one table:
 //
 //   - wall time of apply, plan (which refreshes) and destroy of N keys
-//     against N terraform_data, and their ratios;
+//     against N terraform_data, and their ratios, with two more floors in
+//     between: the same schema served with no provider work at all,
+//     straight through the protocol and through the framework
+//     (terraform-provider-plexmcpfloor), so that what Terraform costs for
+//     the schema and what the provider adds can be told apart;
 //   - API requests per refreshed key during that plan, from the server's
 //     own counters;
 //   - a throttled apply against a rate-limited server, as a ratio of the
@@ -92,8 +96,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	providerBin := filepath.Join(binDir, "terraform-provider-plexmcp")
-	if _, err := os.Stat(providerBin); err != nil {
-		return fmt.Errorf("%w (run make build first)", err)
+	for _, bin := range []string{providerBin, filepath.Join(binDir, "terraform-provider-plexmcpfloor")} {
+		if _, err := os.Stat(bin); err != nil {
+			return fmt.Errorf("%w (make bench builds it)", err)
+		}
 	}
 
 	work, err := os.MkdirTemp("", "plexmcp-bench-")
@@ -104,12 +110,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cliConfig := filepath.Join(work, "terraformrc")
 	if err := os.WriteFile(cliConfig, []byte(fmt.Sprintf(`provider_installation {
   dev_overrides {
-    "registry.terraform.io/plexmcp/plexmcp" = %q
-    "registry.opentofu.org/plexmcp/plexmcp" = %q
+    "registry.terraform.io/plexmcp/plexmcp" = %[1]q
+    "registry.opentofu.org/plexmcp/plexmcp" = %[1]q
+    "registry.terraform.io/plexmcp/plexmcpfloor" = %[1]q
   }
   direct {}
 }
-`, binDir, binDir)), 0o600); err != nil {
+`, binDir)), 0o600); err != nil {
 		return err
 	}
 	b := &bench{opts: opts, work: work, cliConfig: cliConfig, providerBin: providerBin}
@@ -144,7 +151,7 @@ resource "terraform_data" "bench" {
 		}
 		return nil
 	}
-	keysDir, err := b.dir("keys", keysConfig(opts.keys))
+	keysDir, err := b.dir("keys", keysConfig("plexmcp", opts.keys))
 	if err != nil {
 		return err
 	}
@@ -153,15 +160,22 @@ resource "terraform_data" "bench" {
 	if err != nil {
 		return fmt.Errorf("plexmcp_api_key: %w", err)
 	}
-	// The same again with the SDK's own logging off. Terraform starts every
-	// provider with its SDK logging at TRACE and filters what arrives by
-	// TF_LOG; this shows what the provider would save by not producing
-	// lines that no one reads.
-	fmt.Fprintf(stderr, "==> plexmcp: %d plexmcp_api_key, SDK logging off\n", opts.keys)
-	quiet, err := b.lifecycle(ctx, keysDir, srv, sdkLogsOff, noneActive)
+
+	// The same schema with no provider work at all, through the framework
+	// and straight through the protocol: what Terraform and the plugin
+	// stack cost before the provider does anything.
+	schemaDir, err := b.dir("schema", keysConfig("plexmcpfloor", opts.keys))
 	if err != nil {
-		return fmt.Errorf("plexmcp_api_key with SDK logging off: %w", err)
+		return err
 	}
+	var schemaFloor [2]lifecycleResult
+	for i, stack := range []string{"protocol", "framework"} {
+		fmt.Fprintf(stderr, "==> schema floor (%s): %d plexmcpfloor_api_key\n", stack, opts.keys)
+		if schemaFloor[i], err = b.lifecycle(ctx, schemaDir, nil, []string{"PLEXMCPFLOOR_SERVER=" + stack}, nil); err != nil {
+			return fmt.Errorf("schema floor (%s): %w", stack, err)
+		}
+	}
+	protocolFloor, frameworkFloor := schemaFloor[0], schemaFloor[1]
 
 	// 2. A throttled apply: the rate limit alone needs keys/rate seconds.
 	var throttleLog lineCounter
@@ -170,7 +184,7 @@ resource "terraform_data" "bench" {
 		return err
 	}
 	defer slow.Close()
-	slowDir, err := b.dir("throttled", keysConfig(opts.throttled))
+	slowDir, err := b.dir("throttled", keysConfig("plexmcp", opts.throttled))
 	if err != nil {
 		return err
 	}
@@ -206,25 +220,39 @@ resource "terraform_data" "bench" {
 	// The table.
 	w := stdout
 	n := opts.keys
-	fmt.Fprintf(w, "median of %d runs\n", max(opts.runs, 1))
-	fmt.Fprintf(w, "%-26s %14s %16s %7s %-13s %19s %7s\n", fmt.Sprintf("wall time, %d resources", n),
-		"terraform_data", "plexmcp_api_key", "ratio", "target", "(SDK logging off)", "ratio")
-	row := func(name string, floor, plex, quiet runResult, target float64) {
-		r, v := ratio(plex.wall, floor.wall), ""
-		if target > 0 {
-			v = verdict(r <= target, fmt.Sprintf("≤ %.1f×", target))
-		}
-		fmt.Fprintf(w, "%-26s %14s %16s %6.2f× %-13s %19s %6.2f×\n", name, secs(floor.wall), secs(plex.wall), r, v,
-			secs(quiet.wall), ratio(quiet.wall, floor.wall))
+	fmt.Fprintf(w, "median of %d runs; ratios are to terraform_data\n", max(opts.runs, 1))
+	fmt.Fprintf(w, "%-24s %14s %17s %17s %17s  %s\n", fmt.Sprintf("wall time, %d resources", n),
+		"terraform_data", "schema, protocol", "schema, framework", "plexmcp_api_key", "target")
+	cell := func(r, floor runResult) string {
+		return fmt.Sprintf("%s %6.2f×", secs(r.wall), ratio(r.wall, floor.wall))
 	}
-	row("apply", floor.apply, plex.apply, quiet.apply, targetApply)
-	row("plan (refreshes)", floor.plan, plex.plan, quiet.plan, targetRefresh)
-	row("destroy", floor.destroy, plex.destroy, quiet.destroy, 0)
-	cpu := func(r runResult) string { return secs(r.cpu) }
-	fmt.Fprintf(w, "%-26s %14s %16s %7s %-13s %19s\n", "CPU (terraform+provider)",
-		cpu(floor.apply)+"/"+cpu(floor.plan), cpu(plex.apply)+"/"+cpu(plex.plan), "", "apply/plan", cpu(quiet.apply)+"/"+cpu(quiet.plan))
-	fmt.Fprintf(w, "%-26s %14s %16s %7s %-13s %19s\n", "  of which the provider", "",
-		secs(plex.apply.providerCPU)+"/"+secs(plex.plan.providerCPU), "", "apply/plan", secs(quiet.apply.providerCPU)+"/"+secs(quiet.plan.providerCPU))
+	row := func(name string, get func(lifecycleResult) runResult, target float64) {
+		f, plexRatio := get(floor), ratio(get(plex).wall, get(floor).wall)
+		v := ""
+		switch {
+		case target == 0:
+		case plexRatio <= target:
+			v = verdict(true, fmt.Sprintf("≤ %.1f×", target))
+		case ratio(get(protocolFloor).wall, f.wall) > target:
+			v = fmt.Sprintf("%-8s MISSED: out of reach, the schema's protocol floor is %.2f×", fmt.Sprintf("≤ %.1f×", target),
+				ratio(get(protocolFloor).wall, f.wall))
+		default:
+			v = verdict(false, fmt.Sprintf("≤ %.1f×", target))
+		}
+		fmt.Fprintf(w, "%-24s %14s %17s %17s %17s  %s\n", name, secs(f.wall),
+			cell(get(protocolFloor), f), cell(get(frameworkFloor), f), cell(get(plex), f), v)
+	}
+	row("apply", func(r lifecycleResult) runResult { return r.apply }, targetApply)
+	row("plan (refreshes)", func(r lifecycleResult) runResult { return r.plan }, targetRefresh)
+	row("destroy", func(r lifecycleResult) runResult { return r.destroy }, 0)
+	cpu := func(l lifecycleResult) string { return secs(l.apply.cpu) + "/" + secs(l.plan.cpu) }
+	providerCPU := func(l lifecycleResult) string {
+		return secs(l.apply.providerCPU) + "/" + secs(l.plan.providerCPU)
+	}
+	fmt.Fprintf(w, "%-24s %14s %17s %17s %17s\n", "CPU, apply/plan", cpu(floor), cpu(protocolFloor), cpu(frameworkFloor), cpu(plex))
+	fmt.Fprintf(w, "%-24s %14s %17s %17s %17s\n", "  of which the provider", "", providerCPU(protocolFloor), providerCPU(frameworkFloor), providerCPU(plex))
+	fmt.Fprintln(w, "schema, protocol/framework: plexmcp_api_key's schema served with no provider work at all, straight")
+	fmt.Fprintln(w, "through terraform-plugin-go / through terraform-plugin-framework (internal/cmd/terraform-provider-plexmcpfloor)")
 	fmt.Fprintln(w)
 
 	gets, lists := plex.planRequests[routeGetKey], plex.planRequests[routeListKeys]
@@ -253,10 +281,6 @@ resource "terraform_data" "bench" {
 	return nil
 }
 
-// sdkLogsOff turns off the logging of terraform-plugin-go and
-// terraform-plugin-framework in the provider process.
-var sdkLogsOff = []string{"TF_LOG_SDK=OFF", "TF_LOG_SDK_PROTO=OFF", "TF_LOG_SDK_FRAMEWORK=OFF"}
-
 type bench struct {
 	opts        options
 	work        string
@@ -264,24 +288,25 @@ type bench struct {
 	providerBin string
 }
 
-func keysConfig(n int) string {
+// keysConfig declares n keys of the named provider's api_key resource.
+func keysConfig(provider string, n int) string {
 	return fmt.Sprintf(`
 terraform {
   required_providers {
-    plexmcp = {
-      source = "plexmcp/plexmcp"
+    %[1]s = {
+      source = "plexmcp/%[1]s"
     }
   }
 }
 
-provider "plexmcp" {}
+provider "%[1]s" {}
 
-resource "plexmcp_api_key" "bench" {
-  count    = %d
+resource "%[1]s_api_key" "bench" {
+  count    = %[2]d
   name     = "bench-${count.index}"
   all_mcps = true
 }
-`, n)
+`, provider, n)
 }
 
 func (b *bench) dir(name, config string) (string, error) {
