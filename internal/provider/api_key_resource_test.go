@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -336,6 +337,51 @@ func TestAccAPIKeyResource_revokedOutOfBand(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
 					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+				},
+			},
+		},
+	})
+}
+
+// A key that PlexMCP deleted outright (its id answers 404) leaves state at
+// the next refresh, so Terraform plans a plain create instead of failing or
+// keeping a key that no longer exists.
+func TestAccAPIKeyResource_deletedOutOfBand(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	var oldID, oldKey string
+	cfg := keyConfig(srv, `
+  name     = "deleted-by-plexmcp"
+  all_mcps = true
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{
+				acctest.CaptureString(keyAddr, "id", &oldID),
+				acctest.CaptureString(keyAddr, "key", &oldKey),
+			}},
+			{
+				PreConfig: func() {
+					if ok, err := srv.PurgeAPIKey(oldID); !ok || err != nil {
+						t.Fatalf("purge %s: %v, %v", oldID, ok, err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID == oldID {
+							return fmt.Errorf("state still holds the deleted key %s", oldID)
+						}
+						return nil
+					}),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+					acctest.StateCheckFunc(func(ctx context.Context, _ *tfjson.State) error {
+						return acctest.ExpectKeyStatus(ctx, srv, oldKey, acctest.MCPWeather, http.StatusUnauthorized)
+					}),
 				},
 			},
 		},

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -401,5 +402,32 @@ func TestDeleteAPIKey(t *testing.T) {
 	listed := decodeData[[]keyView](t, ts.do(t, "GET", "/api-keys", ts.AdminKey(), nil))
 	if len(listed) != 1 || listed[0].Status != statusRevoked {
 		t.Errorf("list after revocation: %+v", listed)
+	}
+}
+
+func TestPurgeAPIKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.json")
+	ts := newTestServer(t, Config{StatePath: path})
+	gone := ts.createKey(t, allMCPs("purged"))
+	kept := ts.createKey(t, allMCPs("kept"))
+	if ok, err := ts.PurgeAPIKey(gone.ID); !ok || err != nil {
+		t.Fatalf("PurgeAPIKey = %v, %v; want true, nil", ok, err)
+	}
+	ts.do(t, "GET", "/api-keys/"+gone.ID, ts.AdminKey(), nil).wantError(t, http.StatusNotFound, codeNotFound, "")
+	ts.do(t, "DELETE", "/api-keys/"+gone.ID, ts.AdminKey(), nil).wantError(t, http.StatusNotFound, codeNotFound, "")
+	ts.do(t, "GET", "/mcps", gone.Key, nil).wantError(t, http.StatusUnauthorized, codeUnauthorized, "")
+	ts.do(t, "GET", "/mcps", kept.Key, nil).wantStatus(t, http.StatusOK)
+	listed := decodeData[[]keyView](t, ts.do(t, "GET", "/api-keys", ts.AdminKey(), nil))
+	if len(listed) != 1 || listed[0].ID != kept.ID {
+		t.Errorf("list after purge: %+v, want only %s", listed, kept.ID)
+	}
+	if ok, err := ts.PurgeAPIKey(gone.ID); ok || err != nil {
+		t.Errorf("second PurgeAPIKey = %v, %v; want false, nil", ok, err)
+	}
+	// The purge reached the state file: a restart does not bring it back.
+	restarted := newTestServer(t, Config{StatePath: path})
+	if keys := restarted.APIKeys(); len(keys) != 1 || keys[0].ID != kept.ID {
+		t.Errorf("keys after restart: %+v, want only %s", keys, kept.ID)
 	}
 }

@@ -157,6 +157,24 @@ func (s *Server) APIKeys() []KeyRecord {
 	return out
 }
 
+// PurgeAPIKey removes an access key outright, as if PlexMCP itself had
+// deleted it: afterwards its id answers 404 and the key 401. The HTTP API
+// has no such call (DELETE only revokes); tests use this for a key that
+// vanished outside Terraform. Idempotency records are left as they are. It
+// reports whether the key existed.
+func (s *Server) PurgeAPIKey(id string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.orgs {
+		if k, ok := o.keys[id]; ok {
+			delete(o.keys, id)
+			delete(s.byDigest, k.digest)
+			return true, s.persistLocked()
+		}
+	}
+	return false, nil
+}
+
 // RequestCounts returns how many requests each route has received, keyed by
 // "METHOD /v1/route-pattern" (for example "GET /v1/api-keys/{id}"), faults
 // and rejections included. Requests that match no route count under
