@@ -1,11 +1,14 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"testing"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
@@ -79,6 +82,32 @@ resource "plexmcp_api_key" "denied" {
 			t.Errorf("an access key created key %s", k.ID)
 		}
 	}
+}
+
+// Every request names the provider, its version and the Terraform that runs
+// it, so PlexMCP can tell provider traffic apart and support can ask the
+// right questions.
+func TestAccProvider_userAgent(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	want := regexp.MustCompile(`^terraform-provider-plexmcp/test \(\+https://registry\.terraform\.io/providers/plexmcp/plexmcp\) Terraform/\d+\.\d+\.\d+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderConfig(srv) + oneKey,
+			ConfigStateChecks: []statecheck.StateCheck{acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
+				agents := srv.UserAgents()
+				if len(agents) != 1 {
+					return fmt.Errorf("requests came with %d different User-Agents, want 1: %v", len(agents), agents)
+				}
+				for ua := range agents {
+					if !want.MatchString(ua) {
+						return fmt.Errorf("User-Agent %q does not match %s", ua, want)
+					}
+				}
+				return nil
+			})},
+		}},
+	})
 }
 
 // Without api_key, the key comes from PLEXMCP_API_KEY; a missing or

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -52,8 +53,9 @@ type Server struct {
 	failRate float64
 	rng      *mrand.Rand
 
-	countMu sync.Mutex
-	counts  map[string]int
+	countMu    sync.Mutex
+	counts     map[string]int
+	userAgents map[string]int
 
 	// Test hooks; nil or zero in production.
 	lookups          atomic.Int64           // credential lookups in the store
@@ -76,6 +78,7 @@ func New(cfg Config) (*Server, error) {
 		statePath:      cfg.StatePath,
 		byDigest:       map[[sha256.Size]byte]*apiKey{},
 		counts:         map[string]int{},
+		userAgents:     map[string]int{},
 		failRate:       cfg.FailRate,
 		limiter:        newRateLimiter(cfg.RateLimit, time.Now),
 		log:            newAccessLog(cfg.AccessLog),
@@ -187,6 +190,15 @@ func (s *Server) RequestCounts() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// UserAgents returns how many requests came with each User-Agent header
+// ("" for none). Like RequestCounts it is for tests, in process only: the
+// access log never writes header values.
+func (s *Server) UserAgents() map[string]int {
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	return maps.Clone(s.userAgents)
 }
 
 // Flush writes usage (last_used_at, request_count) to the state file if it
@@ -412,6 +424,7 @@ func (s *Server) count(r *http.Request) {
 	key := sanitize(r.Method) + " " + p
 	s.countMu.Lock()
 	s.counts[key]++
+	s.userAgents[r.UserAgent()]++
 	s.countMu.Unlock()
 }
 
