@@ -3,6 +3,7 @@ package refserver
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -429,5 +430,34 @@ func TestPurgeAPIKey(t *testing.T) {
 	restarted := newTestServer(t, Config{StatePath: path})
 	if keys := restarted.APIKeys(); len(keys) != 1 || keys[0].ID != kept.ID {
 		t.Errorf("keys after restart: %+v, want only %s", keys, kept.ID)
+	}
+}
+
+func TestUserAgentsStayBounded(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	get := func(ua string) {
+		req := newRequest(t, "GET", ts.BaseURL+"/mcps", ts.AdminKey(), nil)
+		req.Header.Set("User-Agent", ua)
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get("first/1.0")
+	get("first/1.0")
+	get(strings.Repeat("x", maxUserAgentLen+1))
+	for i := range maxUserAgents - 2 + 7 {
+		get(fmt.Sprintf("client/%d", i))
+	}
+	got := ts.UserAgents()
+	if got["first/1.0"] != 2 {
+		t.Errorf(`UserAgents()["first/1.0"] = %d, want 2`, got["first/1.0"])
+	}
+	// "first/1.0" and "(other)" (the long one) take two entries, so
+	// maxUserAgents-2 clients get theirs and the last 7 count as other.
+	if len(got) != maxUserAgents || got[otherUserAgents] != 1+7 {
+		t.Errorf("UserAgents() holds %d entries and %d under %q, want %d and 8", len(got), got[otherUserAgents], otherUserAgents, maxUserAgents)
 	}
 }

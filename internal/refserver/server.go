@@ -193,8 +193,9 @@ func (s *Server) RequestCounts() map[string]int {
 }
 
 // UserAgents returns how many requests came with each User-Agent header
-// ("" for none). Like RequestCounts it is for tests, in process only: the
-// access log never writes header values.
+// ("" for none; past 32 different ones or 512 bytes, "(other)"). Like
+// RequestCounts it is for tests, in process only: the access log never
+// writes header values.
 func (s *Server) UserAgents() map[string]int {
 	s.countMu.Lock()
 	defer s.countMu.Unlock()
@@ -424,9 +425,20 @@ func (s *Server) count(r *http.Request) {
 	key := sanitize(r.Method) + " " + p
 	s.countMu.Lock()
 	s.counts[key]++
-	s.userAgents[r.UserAgent()]++
+	ua := r.UserAgent()
+	if _, seen := s.userAgents[ua]; !seen && (len(s.userAgents) >= maxUserAgents || len(ua) > maxUserAgentLen) {
+		ua = otherUserAgents // clients choose the header: keep the map small
+	}
+	s.userAgents[ua]++
 	s.countMu.Unlock()
 }
+
+// Limits on what UserAgents keeps; the rest is counted as otherUserAgents.
+const (
+	maxUserAgents   = 32
+	maxUserAgentLen = 512
+	otherUserAgents = "(other)"
+)
 
 func cutMethod(pattern string) (method, rest string, ok bool) {
 	for i := 0; i < len(pattern); i++ {

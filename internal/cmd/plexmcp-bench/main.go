@@ -113,6 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
     "registry.terraform.io/plexmcp/plexmcp" = %[1]q
     "registry.opentofu.org/plexmcp/plexmcp" = %[1]q
     "registry.terraform.io/plexmcp/plexmcpfloor" = %[1]q
+    "registry.opentofu.org/plexmcp/plexmcpfloor" = %[1]q
   }
   direct {}
 }
