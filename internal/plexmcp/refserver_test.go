@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // These tests run the client against the real reference server over HTTP.
@@ -824,11 +825,11 @@ func TestFormattingHidesSecrets(t *testing.T) {
 		cfg, cfg, cfg, client, client, client, created, created, created, derived, *derived, derived, created.Key, cfg.APIKey)
 	for _, s := range []string{e.srv.AdminKey(), created.Key.Reveal()} {
 		if strings.Contains(out, s) || strings.Contains(out, s[8:]) {
-			t.Errorf("a secret is printed: %s", out)
+			t.Errorf("a secret is printed: %s", testsecrets.Hide(out, s))
 		}
 	}
 	if !strings.Contains(out, created.ID) {
-		t.Errorf("the formatting hides too much (no key id): %s", out)
+		t.Errorf("the formatting hides too much (no key id): %s", testsecrets.Hide(out, e.srv.AdminKey(), created.Key.Reveal()))
 	}
 }
 
@@ -860,7 +861,7 @@ func TestNew(t *testing.T) {
 			}
 			if err != nil {
 				if strings.Contains(err.Error(), "pk_live_secret") || strings.Contains(err.Error(), "pk_live_abc") {
-					t.Errorf("the error quotes a key: %v", err)
+					t.Errorf("the error quotes a key: %s", testsecrets.Hide(err.Error()))
 				}
 				return
 			}
@@ -892,7 +893,7 @@ func TestValidateAPIKeyFormat(t *testing.T) {
 				t.Errorf("err = %v, wantErr %v", err, tc.wantErr)
 			}
 			if err != nil && tc.key != "" && strings.Contains(err.Error(), tc.key.Reveal()) {
-				t.Errorf("the error quotes the key: %v", err)
+				t.Errorf("the error quotes the key: %s", testsecrets.Hide(err.Error(), tc.key.Reveal()))
 			}
 		})
 	}

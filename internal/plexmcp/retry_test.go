@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // These tests use small httptest handlers for the fault shapes the reference
@@ -400,11 +402,11 @@ func TestTransportErrorAfterRetries(t *testing.T) {
 	}
 	for _, secret := range []string{testKey.Reveal(), "pk_live_IdLooksLikeAKey0123456789"} {
 		if strings.Contains(err.Error(), secret) || strings.Contains(log.text(), secret) {
-			t.Errorf("a key leaked:\nerr: %v\nlog:\n%s", err, log.text())
+			t.Errorf("a key leaked:\nerr: %s\nlog:\n%s", testsecrets.Hide(err.Error(), secret), testsecrets.Hide(log.text(), secret))
 		}
 	}
 	if got := log.count("PlexMCP API request failed", 0); got != 3 {
-		t.Errorf("logged %d failed attempts, want 3:\n%s", got, log.text())
+		t.Errorf("logged %d failed attempts, want 3:\n%s", got, testsecrets.Hide(log.text()))
 	}
 }
 
@@ -573,6 +575,6 @@ func TestLogLines(t *testing.T) {
 		t.Errorf("log lines mismatch (-want +got):\n%s", diff)
 	}
 	if strings.Contains(log.text(), "secret-ish") {
-		t.Errorf("a query string reached the log:\n%s", log.text())
+		t.Errorf("a query string reached the log:\n%s", testsecrets.Hide(log.text()))
 	}
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // secretsConfig is three keys; the second step renames one in place and
@@ -209,7 +210,7 @@ func secretLeak(text, secret string) string {
 	for _, s := range []string{secret, secret[12:]} {
 		if i := strings.Index(text, s); i >= 0 {
 			lineStart := strings.LastIndexByte(text[:i], '\n') + 1
-			return fmt.Sprintf("at byte %d, in a line starting %q", i, truncate(text[lineStart:i], 80))
+			return fmt.Sprintf("at byte %d, in a line starting %q", i, truncate(testsecrets.Hide(text[lineStart:i]), 80))
 		}
 	}
 	return ""

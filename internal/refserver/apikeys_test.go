@@ -179,7 +179,7 @@ func TestCreateAPIKey(t *testing.T) {
 			}
 			r := ts.do(t, "GET", "/api-keys/"+k.ID, ts.AdminKey(), nil).wantStatus(t, http.StatusOK)
 			if strings.Contains(string(r.raw), k.Key) || strings.Contains(string(r.raw), `"key"`) {
-				t.Errorf("GET returns the secret: %s", r.raw)
+				t.Errorf("GET returns the secret: %s", r.body())
 			}
 		})
 	}
@@ -199,7 +199,7 @@ func TestListAPIKeys(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	if r := ts.do(t, "GET", "/api-keys", ts.AdminKey(), nil).wantStatus(t, http.StatusOK); string(r.env.Data) != "[]" ||
 		*r.env.Pagination != (wirePagination{1, 20, 0, 0}) {
-		t.Fatalf("empty list: %s", r.raw)
+		t.Fatalf("empty list: %s", r.body())
 	}
 	var all []string
 	for i := range 5 {
@@ -385,7 +385,7 @@ func TestDeleteAPIKey(t *testing.T) {
 	k := ts.createKey(t, allMCPs("doomed"))
 	r := ts.do(t, "DELETE", "/api-keys/"+k.ID, ts.AdminKey(), nil).wantStatus(t, http.StatusNoContent)
 	if len(r.raw) != 0 {
-		t.Errorf("204 with body %q", r.raw)
+		t.Errorf("204 with body %q", r.body())
 	}
 	first := decodeData[keyView](t, ts.do(t, "GET", "/api-keys/"+k.ID, ts.AdminKey(), nil).wantStatus(t, http.StatusOK))
 	if first.Status != statusRevoked || first.RevokedAt == nil {

@@ -245,7 +245,7 @@ func TestRequestFixturesAreAccepted(t *testing.T) {
 			path := strings.Replace(rq.path, "{id}", ts.createKey(t, allMCPs("target")).ID, 1)
 			r := ts.do(t, rq.method, path, ts.AdminKey(), readFixture(t, name))
 			if r.status != http.StatusOK && r.status != http.StatusCreated {
-				t.Fatalf("%s %s with %s: %d %s", rq.method, path, name, r.status, r.raw)
+				t.Fatalf("%s %s with %s: %d %s", rq.method, path, name, r.status, r.body())
 			}
 		})
 	}

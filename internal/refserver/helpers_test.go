@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // testServer is a reference server on a free loopback port, closed when the
@@ -156,13 +158,16 @@ func newRequest(t *testing.T, method, url, key string, body any, header ...strin
 	return req
 }
 
+// body is the raw answer for a failure message, with any key in it hidden.
+func (r *response) body() string { return testsecrets.Hide(string(r.raw)) }
+
 func (r *response) wantStatus(t *testing.T, status int) *response {
 	t.Helper()
 	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.raw)
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body())
 	}
 	if r.env.Success != nil && *r.env.Success != (status < 300) {
-		t.Fatalf("success %v with status %d: %s", *r.env.Success, status, r.raw)
+		t.Fatalf("success %v with status %d: %s", *r.env.Success, status, r.body())
 	}
 	return r
 }
@@ -173,10 +178,10 @@ func (r *response) wantError(t *testing.T, status int, code, field string) *wire
 	t.Helper()
 	r.wantStatus(t, status)
 	if r.env.Error == nil || r.env.Error.Code != code || r.env.Error.Message == "" {
-		t.Fatalf("error %+v, want code %q: %s", r.env.Error, code, r.raw)
+		t.Fatalf("error %+v, want code %q: %s", r.env.Error, code, r.body())
 	}
 	if field != "" && r.env.Error.Details["field"] != field {
-		t.Fatalf("details.field %v, want %q: %s", r.env.Error.Details["field"], field, r.raw)
+		t.Fatalf("details.field %v, want %q: %s", r.env.Error.Details["field"], field, r.body())
 	}
 	return r.env.Error
 }
@@ -185,7 +190,7 @@ func decodeData[T any](t *testing.T, r *response) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(r.env.Data, &v); err != nil {
-		t.Fatalf("decoding data: %v: %s", err, r.raw)
+		t.Fatalf("decoding data: %v: %s", err, r.body())
 	}
 	return v
 }
@@ -197,7 +202,7 @@ func (ts *testServer) createKey(t *testing.T, body map[string]any, header ...str
 	r := ts.do(t, "POST", "/api-keys", ts.AdminKey(), body, header...).wantStatus(t, http.StatusCreated)
 	k := decodeData[keyView](t, r)
 	if k.Key == "" || k.ID == "" {
-		t.Fatalf("create answered without key or id: %s", r.raw)
+		t.Fatalf("create answered without key or id: %s", r.body())
 	}
 	return k
 }

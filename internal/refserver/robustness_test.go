@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // hideLength makes net/http send a body chunked, with no Content-Length.
@@ -181,7 +183,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	for _, secret := range []string{k.Key, ts.AdminKey(), "secret-query", "logged", "Bearer"} {
 		if strings.Contains(log.String(), secret) {
-			t.Errorf("access log contains %q:\n%s", secret, log.String())
+			t.Errorf("access log contains %q:\n%s", testsecrets.Hide(secret), testsecrets.Hide(log.String()))
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 func TestStateSurvivesARestart(t *testing.T) {
@@ -39,11 +41,11 @@ func TestStateSurvivesARestart(t *testing.T) {
 	}
 	for _, secret := range []string{live.Key, test.Key, revoked.Key, oldAdmin, first.SecondOrgAdminKey(), "idem-secret-marker"} {
 		if strings.Contains(string(data), secret) {
-			t.Errorf("state file contains %q", secret)
+			t.Errorf("state file contains %q", testsecrets.Hide(secret, secret))
 		}
 	}
 	if m := regexp.MustCompile(`pk_(live|test)_[0-9A-Za-z]{32}`).Find(data); m != nil {
-		t.Errorf("state file contains something key-shaped: %s", m)
+		t.Errorf("state file contains something key-shaped: %s", testsecrets.Hide(string(m)))
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("state file mode %v (%v), want 0600", fi.Mode(), err)
