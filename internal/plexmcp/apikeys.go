@@ -43,7 +43,8 @@ func (c *Client) CreateAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*Crea
 }
 
 // GetAPIKey returns a key's metadata, revoked keys included. Another
-// organization's key is a 404 *APIError.
+// organization's key is a 404 *APIError, returned only once the API is
+// known to be there (see confirmNotFound).
 func (c *Client) GetAPIKey(ctx context.Context, id string) (*APIKey, error) {
 	seg, err := pathSegment("API key", id)
 	if err != nil {
@@ -51,7 +52,7 @@ func (c *Client) GetAPIKey(ctx context.Context, id string) (*APIKey, error) {
 	}
 	var w wireAPIKey
 	if _, err := c.do(ctx, request{method: "GET", path: "/api-keys/" + seg}, &w); err != nil {
-		return nil, err
+		return nil, c.confirmNotFound(ctx, err)
 	}
 	k := w.toAPIKey()
 	return &k, nil
@@ -95,15 +96,37 @@ func (c *Client) UpdateAPIKey(ctx context.Context, id string, r UpdateAPIKeyRequ
 }
 
 // RevokeAPIKey revokes a key at once. Revoking a revoked key succeeds; an
-// unknown id is a 404 *APIError, left to the caller to judge (a destroy
-// treats it as done, an explicit revoke may not).
+// unknown id is a 404 *APIError (see confirmNotFound), left to the caller
+// to judge (a destroy treats it as done, an explicit revoke may not).
 func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	seg, err := pathSegment("API key", id)
 	if err != nil {
 		return err
 	}
 	_, err = c.do(ctx, request{method: "DELETE", path: "/api-keys/" + seg}, nil)
-	return err
+	return c.confirmNotFound(ctx, err)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// confirmNotFound passes err on unless it is a 404, which callers take to
+// mean the key is gone: a refresh drops it from state and a destroy counts
+// it as revoked. A base URL without its /v1 path, or one pointing at some
+// other service, answers 404 to everything, and believing it would make
+// Terraform forget keys that are still live. So a 404 stands only if the
+// API answers GET /mcps; otherwise the error says what is wrong instead.
+func (c *Client) confirmNotFound(ctx context.Context, err error) error {
+	if !IsNotFound(err) {
+		return err
+	}
+	_, probeErr := c.do(ctx, request{method: "GET", path: "/mcps", query: url.Values{"per_page": {"1"}}}, nil)
+	switch {
+	case probeErr == nil:
+		return err
+	case IsNotFound(probeErr):
+		return fmt.Errorf("plexmcp: %s answers 404 Not Found even for /mcps, so it is not the PlexMCP API; "+
+			"check the base URL (PlexMCP's is %s, with its /v1 path)", c.baseURL, DefaultBaseURL)
+	default:
+		return probeErr
+	}
+}

@@ -256,7 +256,8 @@ func TestGoldenErrors(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s has code %q, which the contract does not list", name, raw.Error.Code)
 			}
-			_, srv := serve(t, reply(status, string(body)))
+			// The second answer is for the request that confirms a 404.
+			_, srv := serve(t, reply(status, string(body)), reply(http.StatusOK, emptyList))
 			cfg := fastConfig(srv.URL+"/v1", testKey, nil)
 			cfg.MaxRetries = 0 // keep 429/503 fixtures to one attempt
 			c := mustNew(t, cfg)

@@ -36,7 +36,7 @@ func (c *Client) GetMCP(ctx context.Context, id string) (*MCP, error) {
 	}
 	var w wireMCP
 	if _, err := c.do(ctx, request{method: "GET", path: "/mcps/" + seg}, &w); err != nil {
-		return nil, err
+		return nil, c.confirmNotFound(ctx, err)
 	}
 	m := w.toMCP()
 	return &m, nil

@@ -898,3 +898,49 @@ func TestValidateAPIKeyFormat(t *testing.T) {
 		})
 	}
 }
+
+// A 404 for a key means the key is gone only when the API itself answers;
+// a base URL without /v1 must not make a refresh or destroy forget a key
+// that is still live.
+func TestNotFoundIsConfirmed(t *testing.T) {
+	t.Parallel()
+	e := startServer(t, refserver.Config{})
+	good := mustNew(t, fastConfig(e.srv.BaseURL, Secret(e.srv.AdminKey()), nil))
+	created, err := good.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "live", Permissions: Permissions{AllMCPs: true}})
+	if err != nil {
+		t.Fatalf("CreateAPIKey: %v", err)
+	}
+	wrong := mustNew(t, fastConfig(strings.TrimSuffix(e.srv.BaseURL, "/v1"), Secret(e.srv.AdminKey()), nil))
+	tests := map[string]struct {
+		call         func(*Client) error
+		wantNotFound bool
+	}{
+		"unknown key":                    {func(c *Client) error { _, err := c.GetAPIKey(testCtx(t), "key_unknown"); return err }, true},
+		"unknown key, revoke":            {func(c *Client) error { return c.RevokeAPIKey(testCtx(t), "key_unknown") }, true},
+		"unknown MCP":                    {func(c *Client) error { _, err := c.GetMCP(testCtx(t), "mcp_unknown"); return err }, true},
+		"live key, base URL without /v1": {func(*Client) error { _, err := wrong.GetAPIKey(testCtx(t), created.ID); return err }, false},
+		"revoke, base URL without /v1":   {func(*Client) error { return wrong.RevokeAPIKey(testCtx(t), created.ID) }, false},
+		"MCP, base URL without /v1":      {func(*Client) error { _, err := wrong.GetMCP(testCtx(t), "mcp_weather"); return err }, false},
+	}
+	// The group returns only when its parallel subtests have finished.
+	t.Run("calls", func(t *testing.T) {
+		for name, tc := range tests {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				err := tc.call(good)
+				if err == nil {
+					t.Fatal("no error")
+				}
+				if IsNotFound(err) != tc.wantNotFound {
+					t.Errorf("IsNotFound(%v) = %v, want %v", err, !tc.wantNotFound, tc.wantNotFound)
+				}
+				if !tc.wantNotFound && !strings.Contains(err.Error(), "check the base URL") {
+					t.Errorf("error %q does not point at the base URL", err)
+				}
+			})
+		}
+	})
+	if k, err := good.GetAPIKey(testCtx(t), created.ID); err != nil || k.Status != StatusActive {
+		t.Errorf("after the calls through the wrong base URL the key is %v, %v; want still active", k, err)
+	}
+}

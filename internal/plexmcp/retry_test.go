@@ -197,13 +197,14 @@ func TestRetryPolicyByStatus(t *testing.T) {
 	tests := map[string]struct {
 		status       int
 		code         string
-		call         string // "get" (default), "create" or "invoke"
+		call         string // "get" (default), "list", "create" or "invoke"
 		wantAttempts int
 	}{
-		"400 is final":                   {status: 400, code: "validation_error", wantAttempts: 1},
-		"401 is final":                   {status: 401, code: "unauthorized", wantAttempts: 1},
-		"403 is final":                   {status: 403, code: "forbidden", wantAttempts: 1},
-		"404 is final":                   {status: 404, code: "not_found", wantAttempts: 1},
+		"400 is final": {status: 400, code: "validation_error", wantAttempts: 1},
+		"401 is final": {status: 401, code: "unauthorized", wantAttempts: 1},
+		"403 is final": {status: 403, code: "forbidden", wantAttempts: 1},
+		// A list, because a 404 from GetMCP is confirmed by a second request.
+		"404 is final":                   {status: 404, code: "not_found", call: "list", wantAttempts: 1},
 		"409 on a read is final":         {status: 409, code: "conflict", wantAttempts: 1},
 		"422 is final":                   {status: 422, code: "idempotency_mismatch", call: "create", wantAttempts: 1},
 		"409 other code on create":       {status: 409, code: "something_else", call: "create", wantAttempts: 1},
@@ -234,6 +235,8 @@ func TestRetryPolicyByStatus(t *testing.T) {
 				_, err = c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "x", Permissions: Permissions{AllMCPs: true}})
 			case "invoke":
 				_, err = c.Invoke(testCtx(t), InvokeRequest{MCPID: "mcp_weather", Tool: "get_weather"})
+			case "list":
+				_, err = c.ListMCPs(testCtx(t), ListMCPsOptions{})
 			default:
 				_, err = c.GetMCP(testCtx(t), "mcp_weather")
 			}
@@ -359,7 +362,8 @@ func TestMalformedResponses(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, srv := serve(t, reply(tc.status, tc.body))
+			// The second answer is for the request that confirms a 404.
+			_, srv := serve(t, reply(tc.status, tc.body), reply(http.StatusOK, emptyList))
 			c := mustNew(t, fastConfig(srv.URL+"/v1", testKey, nil))
 			_, err := c.GetMCP(testCtx(t), "mcp_1")
 			if err == nil {
@@ -434,7 +438,7 @@ func TestNoRateLimitHeadersMeansNoPacing(t *testing.T) {
 
 func TestRequestShape(t *testing.T) {
 	t.Parallel()
-	s, srv := serve(t, reply(http.StatusOK, `{"success":true,"data":[],"pagination":{"page":1,"per_page":100,"total":0,"total_pages":0}}`))
+	s, srv := serve(t, reply(http.StatusOK, emptyList))
 	cfg := fastConfig(srv.URL+"/v1/", testKey, nil) // trailing slash tolerated
 	cfg.UserAgent = "terraform-provider-plexmcp/test"
 	c := mustNew(t, cfg)
@@ -541,7 +545,7 @@ func TestPerAttemptTimeout(t *testing.T) {
 // before each retry.
 func TestLogLines(t *testing.T) {
 	t.Parallel()
-	list := `{"success":true,"data":[],"pagination":{"page":1,"per_page":100,"total":0,"total_pages":0}}`
+	list := emptyList
 	_, srv := serve(t, reply(http.StatusServiceUnavailable, errBody("unavailable", "down"), "Retry-After", "0"), reply(http.StatusOK, list))
 	log := &collector{}
 	c := mustNew(t, fastConfig(srv.URL+"/v1", testKey, log))
@@ -578,3 +582,6 @@ func TestLogLines(t *testing.T) {
 		t.Errorf("a query string reached the log:\n%s", testsecrets.Hide(log.text()))
 	}
 }
+
+// emptyList is a list answer with no items.
+const emptyList = `{"success":true,"data":[],"pagination":{"page":1,"per_page":100,"total":0,"total_pages":0}}`
