@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/provider"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
 )
@@ -88,6 +89,70 @@ func TestAccAPIKeyResource_renewalWindow(t *testing.T) {
 						}
 						return acctest.ExpectKeyStatus(context.Background(), srv, firstKey, acctest.MCPWeather, http.StatusUnauthorized)
 					}),
+				},
+			},
+		},
+	})
+}
+
+// The window that counts is the configured one: on day 70 of 90, narrowing
+// rotate_before_days from 30 to 14 calls off a rotation in the same plan
+// (an in-place update that calls no API), and widening it back rotates the
+// key at once.
+func TestAccAPIKeyResource_renewalWindowEdited(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	clock := &testClock{}
+	var firstID string
+	cfg := func(window int) string {
+		return keyConfig(srv, fmt.Sprintf(`
+  name               = "window-edited"
+  all_mcps           = true
+  expires_in_days    = 90
+  rotate_before_days = %d
+  lifecycle {
+    create_before_destroy = true
+  }
+`, window))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(provider.WithClock(clock.now)),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{Config: cfg(14), ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &firstID)}},
+			{
+				// Day 70 with a 30-day window: this plan rotates. The
+				// server's clock moves too, so the new key expires on day 160.
+				PreConfig: func() { clock.set(70 * day); srv.SetClockOffset(70 * day) },
+				Config:    cfg(30),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID == firstID {
+							return fmt.Errorf("key %s was not rotated when the window was widened", firstID)
+						}
+						firstID = k.ID
+						return nil
+					}),
+				},
+			},
+			{
+				// Day 135 is inside the new key's 30-day window; narrowing it
+				// to 14 keeps the key.
+				PreConfig: func() { clock.set(135 * day); srv.SetClockOffset(135 * day) },
+				Config:    cfg(14),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID != firstID || k.Status != plexmcp.StatusActive {
+							return fmt.Errorf("key %s (%s) replaced the kept key %s", k.ID, k.Status, firstID)
+						}
+						return nil
+					}),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
 				},
 			},
 		},

@@ -100,7 +100,7 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"trailing spaces, for example `ci-production`. Updated in place.",
 				Required: true,
 				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, 100),
+					stringvalidator.UTF8LengthBetween(1, 100),
 					stringCheck{description: "must not start or end with whitespace", check: checkTrimmed},
 				},
 			},
@@ -109,7 +109,7 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.LengthAtMost(500)},
+				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(500)},
 			},
 			"all_mcps": schema.BoolAttribute{
 				MarkdownDescription: "Set to `true` to let the key invoke every MCP of the organisation, including " +
@@ -148,10 +148,15 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"expires_in_days": schema.Int64Attribute{
 				MarkdownDescription: "Lifetime of the key in days (1 to 3650), counted by PlexMCP from creation; " +
-					"the resulting date is in `expires_at`. Conflicts with `expires_at`. Changing it replaces the key.",
-				Optional:      true,
-				Validators:    []validator.Int64{int64validator.Between(1, 3650)},
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+					"the resulting date is in `expires_at`. Conflicts with `expires_at`. Changing it replaces the key; " +
+					"setting it on a key just imported keeps the key and its expiry.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 3650)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplaceIf(
+					func(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
+						resp.RequiresReplace = !adoptedAfterImport(ctx, req.Private, req.StateValue.IsNull())
+					},
+					replaceUnlessImported, replaceUnlessImported)},
 			},
 			"rotate_before_days": schema.Int64Attribute{
 				MarkdownDescription: "The renewal window: from `rotate_before_days` days before `expires_at`, every " +
@@ -162,11 +167,16 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"rotation_triggers": schema.MapAttribute{
-				MarkdownDescription: "Arbitrary strings; any change to them replaces the key. Use it to rotate on " +
-					"a version bump or when another resource changes, without the `time` provider.",
-				ElementType:   types.StringType,
-				Optional:      true,
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Arbitrary strings; any change to them replaces the key (setting them on a key " +
+					"just imported does not). Use it to rotate on a version bump or when another resource changes, " +
+					"without the `time` provider.",
+				ElementType: types.StringType,
+				Optional:    true,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(
+					func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+						resp.RequiresReplace = !adoptedAfterImport(ctx, req.Private, req.StateValue.IsNull())
+					},
+					replaceUnlessImported, replaceUnlessImported)},
 			},
 			"key": schema.StringAttribute{
 				MarkdownDescription: "The secret key (`pk_live_…` or `pk_test_…`). PlexMCP shows it only in the " +
@@ -296,7 +306,9 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	case !cfg.ExpiresAt.IsNull():
 		plan.ExpiresAt = cfg.ExpiresAt
 	case !cfg.ExpiresInDays.IsNull():
-		if !creating && state.ExpiresInDays.Equal(cfg.ExpiresInDays) && !state.ExpiresAt.IsNull() {
+		sameLifetime := state.ExpiresInDays.Equal(cfg.ExpiresInDays) ||
+			adoptedAfterImport(ctx, req.Private, state.ExpiresInDays.IsNull())
+		if !creating && sameLifetime && !state.ExpiresAt.IsNull() {
 			plan.ExpiresAt = state.ExpiresAt
 		} else {
 			plan.ExpiresAt = timetypes.NewRFC3339Unknown()
@@ -313,7 +325,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if !sameInstant(plan.ExpiresAt, state.ExpiresAt) {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("expires_at"))
 	}
-	if reason := replacementReason(state, now); reason != "" {
+	if reason := replacementReason(state, plan.RotateBeforeDays, now); reason != "" {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
 		resp.Diagnostics.AddAttributeWarning(path.Root("status"), "PlexMCP API Key Will Be Replaced",
@@ -367,7 +379,9 @@ func (r *apiKeyResource) checkNewKeyExpiry(plan apiKeyResourceModel, now time.Ti
 }
 
 // replacementReason says why an existing key can no longer be kept, or "".
-func replacementReason(state apiKeyResourceModel, now time.Time) string {
+// The renewal window is the planned one, so that editing rotate_before_days
+// takes effect in the same plan, including to call off a rotation.
+func replacementReason(state apiKeyResourceModel, rotateBeforeDays types.Int64, now time.Time) string {
 	switch state.Status.ValueString() {
 	case plexmcp.StatusRevoked:
 		return "was revoked outside Terraform"
@@ -384,8 +398,8 @@ func replacementReason(state apiKeyResourceModel, now time.Time) string {
 	if !expiresAt.After(now) {
 		return fmt.Sprintf("expired at %s", state.ExpiresAt.ValueString())
 	}
-	if !state.RotateBeforeDays.IsNull() && !state.RotateBeforeDays.IsUnknown() {
-		n := state.RotateBeforeDays.ValueInt64()
+	if !rotateBeforeDays.IsNull() && !rotateBeforeDays.IsUnknown() {
+		n := rotateBeforeDays.ValueInt64()
 		if windowStart := expiresAt.Add(-days(n)); !now.Before(windowStart) {
 			return fmt.Sprintf("expires at %s and is inside its %d-day renewal window (rotate_before_days)",
 				state.ExpiresAt.ValueString(), n)
@@ -474,29 +488,32 @@ func markPending(m *apiKeyResourceModel, idempotencyKey string) {
 	}
 }
 
-// resolvePending replays a pending create with its idempotency key. The
-// server answers with the key it committed, or, if the first attempt never
-// got through, creates it now; either way the key becomes known and can be
-// managed. found is false when the server refused the replay outright, which
-// means nothing was created under that idempotency key.
-func resolvePending(ctx context.Context, client *plexmcp.Client, m *apiKeyResourceModel) (found bool, diags diag.Diagnostics) {
+// resolvePending replays a pending create with its idempotency key, which
+// Delete does before revoking. The server answers with the key it
+// committed or, if the first attempt never got through, creates it now;
+// either way the key becomes known and can be revoked. No error answer
+// proves that nothing was created (a 401 is about the provider's own key, a
+// 422 means a record exists), so any failure keeps the instance in state.
+func resolvePending(ctx context.Context, client *plexmcp.Client, m *apiKeyResourceModel) diag.Diagnostics {
 	idem := strings.TrimPrefix(m.ID.ValueString(), pendingIDPrefix)
 	req, diags := createRequestFromModel(ctx, *m, idem)
 	if diags.HasError() {
-		return false, diags
+		return diags
 	}
 	created, err := client.CreateAPIKey(ctx, req)
 	if err != nil {
-		if !outcomeUnknown(err) {
-			return false, diags
-		}
 		addAPIError(&diags, "Error Resolving Pending PlexMCP API Key", err)
-		return false, diags
+		diags.AddError("PlexMCP API Key May Still Exist",
+			fmt.Sprintf("An earlier create of the API key %q got no answer, and replaying it failed, so it is not "+
+				"known whether PlexMCP holds that key. Terraform keeps it in state so that it is not forgotten. Fix "+
+				"the error above and apply again; or, if the PlexMCP dashboard shows no active key named %q (revoke "+
+				"it there if it does), remove it with terraform state rm.", m.Name.ValueString(), m.Name.ValueString()))
+		return diags
 	}
 	tflog.Info(ctx, "resolved pending PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix, "replayed": created.Replayed})
 	m.Key = types.StringValue(created.Key.Reveal())
 	diags.Append(applyAPIKey(ctx, m, &created.APIKey)...)
-	return true, diags
+	return diags
 }
 
 func isPending(m apiKeyResourceModel) bool {
@@ -548,15 +565,9 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	defer cancel()
 
 	if isPending(state) {
-		found, d := resolvePending(ctx, r.data.client, &state)
-		resp.Diagnostics.Append(d...)
-		switch {
-		case resp.Diagnostics.HasError():
-		case found:
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-		default:
-			resp.State.RemoveResource(ctx)
-		}
+		// A pending key is tainted, so the plan replaces it and Delete
+		// settles it at apply time. Settling it here would let a plan,
+		// which saves nothing, create a key.
 		return
 	}
 
@@ -634,6 +645,8 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		plan.Status = plannedStatus
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	// Once state holds the configuration, later changes follow the usual rules.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -649,9 +662,8 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	defer cancel()
 
 	if isPending(state) {
-		found, d := resolvePending(ctx, r.data.client, &state)
-		resp.Diagnostics.Append(d...)
-		if !found || resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(resolvePending(ctx, r.data.client, &state)...)
+		if resp.Diagnostics.HasError() {
 			return
 		}
 	}
@@ -663,11 +675,53 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 }
 
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	// Never repeat the id in these errors: a user who mixed up key and id
+	// has just typed a secret.
+	switch {
+	case strings.HasPrefix(req.ID, "pk_live_"), strings.HasPrefix(req.ID, "pk_test_"):
+		resp.Diagnostics.AddError("Invalid Import ID", "The import ID looks like a secret key (pk_live_… or "+
+			"pk_test_…), not a key id. Import by the key's id, key_…, which the PlexMCP dashboard and the "+
+			"plexmcp_api_keys data source show; and since the secret was just typed into a command, consider "+
+			"rotating that key.")
+		return
+	case strings.HasPrefix(req.ID, pendingIDPrefix), strings.TrimSpace(req.ID) == "":
+		resp.Diagnostics.AddError("Invalid Import ID", "Import a PlexMCP API key by its id, key_…, as the PlexMCP "+
+			"dashboard and the plexmcp_api_keys data source show it.")
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 	resp.Diagnostics.AddWarning("Imported PlexMCP API Key Has No Secret",
 		fmt.Sprintf("PlexMCP shows a key's secret only when it is created, so the imported key %s has key = null. "+
 			"Everything else is managed as usual. If something needs the secret, replace the key (terraform apply "+
 			"-replace) and distribute the new one.", req.ID))
+}
+
+// replaceUnlessImported describes the plan modifier of the
+// configuration-only inputs that replace a key when they change.
+const replaceUnlessImported = "Changing it replaces the key, except to set it on a key just imported."
+
+// privateImported marks, in private state, a key imported and not yet
+// updated. Its configuration-only inputs (expires_in_days,
+// rotation_triggers) are null in state after an import; the first plan
+// adopts what the configuration says instead of replacing the key just
+// imported. The first update removes the mark.
+const privateImported = "imported"
+
+// privateGetter is the private state of a plan modifier or of ModifyPlan.
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// adoptedAfterImport reports whether a configuration-only input whose state
+// is null (stateNull) belongs to a key just imported, and so is adopted
+// rather than treated as a change.
+func adoptedAfterImport(ctx context.Context, private privateGetter, stateNull bool) bool {
+	if !stateNull {
+		return false
+	}
+	v, _ := private.GetKey(ctx, privateImported)
+	return string(v) == "true"
 }
 
 func (r *apiKeyResource) requireClient(diags *diag.Diagnostics) bool {

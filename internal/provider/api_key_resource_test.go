@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -343,6 +344,161 @@ func TestAccAPIKeyResource_revokedOutOfBand(t *testing.T) {
 	})
 }
 
+// A key imported into a configuration that uses expires_in_days and
+// rotation_triggers, inputs state cannot know after an import, is adopted
+// with an in-place update, not replaced; after that, a trigger change
+// replaces it as usual.
+func TestAccAPIKeyResource_importAdoptsConfigOnlyInputs(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	admin := acctest.AdminClient(t, srv)
+	thirty := int64(30)
+	made, err := admin.CreateAPIKey(context.Background(), plexmcp.CreateAPIKeyRequest{
+		Name: "made-elsewhere", Permissions: plexmcp.Permissions{AllMCPs: true}, ExpiresInDays: &thirty,
+	})
+	if err != nil {
+		t.Fatalf("creating the key to import: %v", err)
+	}
+	cfg := func(version string) string {
+		return fmt.Sprintf(`
+import {
+  to = plexmcp_api_key.test
+  id = %q
+}
+`, made.ID) + keyConfig(srv, fmt.Sprintf(`
+  name              = "made-elsewhere"
+  all_mcps          = true
+  expires_in_days   = 30
+  rotation_triggers = { version = %q }
+  lifecycle {
+    create_before_destroy = true
+  }
+`, version))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg("1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID != made.ID || k.Status != plexmcp.StatusActive {
+							return fmt.Errorf("state holds %s (%s), want the imported %s, still active", k.ID, k.Status, made.ID)
+						}
+						if k.ExpiresAt == nil || !k.ExpiresAt.Equal(*made.ExpiresAt) {
+							return fmt.Errorf("expiry %v, want the imported key's %v", k.ExpiresAt, made.ExpiresAt)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				Config: cfg("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID == made.ID {
+							return fmt.Errorf("a new trigger value did not replace %s", made.ID)
+						}
+						if old, ok := acctest.ServerKey(srv, made.ID); !ok || old.Status != plexmcp.StatusRevoked {
+							return fmt.Errorf("the replaced key %s is %q, want revoked", made.ID, old.Status)
+						}
+						return nil
+					}),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+				},
+			},
+		},
+	})
+}
+
+// Lengths count characters, as PlexMCP does, not bytes: a 100-character
+// name in a script that needs two bytes per character is accepted.
+func TestAccAPIKeyResource_multibyteName(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	name := strings.Repeat("é", 100)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{{
+			Config: keyConfig(srv, fmt.Sprintf("name = %q\nall_mcps = true\ndescription = %q", name, strings.Repeat("ü", 500))),
+			ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+				if k.Name != name {
+					return fmt.Errorf("server holds the name %q, want %q", k.Name, name)
+				}
+				return nil
+			})},
+		}},
+	})
+}
+
+// A base URL without its /v1 path answers 404 to everything. That must
+// fail the refresh and the destroy, not read as "every key was deleted":
+// otherwise one apply would drop live keys from state.
+func TestAccAPIKeyResource_baseURLWithoutVersion(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	body := `
+  name     = "kept"
+  all_mcps = true
+`
+	wrong := strings.Replace(keyConfig(srv, body), srv.BaseURL, strings.TrimSuffix(srv.BaseURL, "/v1"), 1)
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		CheckDestroy:             checkAllRevoked(srv),
+		Steps: []resource.TestStep{
+			{Config: keyConfig(srv, body), ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &id)}},
+			{Config: wrong, ExpectError: regexp.MustCompile(`(?s)not the PlexMCP\s+API.*check the\s+base URL`)},
+			{Config: wrong, Destroy: true, ExpectError: regexp.MustCompile(`(?s)not the PlexMCP\s+API.*check the\s+base URL`)},
+			{
+				// Back on the right URL, the same key is still in state and live.
+				Config: keyConfig(srv, body),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID != id || k.Status != plexmcp.StatusActive {
+							return fmt.Errorf("state holds %s (%s), want %s, active", k.ID, k.Status, id)
+						}
+						return nil
+					}),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+				},
+			},
+		},
+	})
+}
+
+// Import refuses a secret given as the id, without repeating it.
+func TestAccAPIKeyResource_importSecretAsID(t *testing.T) {
+	srv := acctest.Start(t, refserver.Config{})
+	secret := "pk_live_" + strings.Repeat("A", 38)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+import {
+  to = plexmcp_api_key.test
+  id = %q
+}
+`, secret) + keyConfig(srv, `
+  name     = "x"
+  all_mcps = true
+`),
+			ExpectError: regexp.MustCompile(`(?s)Invalid Import ID.*looks like a secret key`),
+		}},
+	})
+	if n := len(srv.APIKeys()); n != 0 {
+		t.Errorf("a refused import created %d key(s)", n)
+	}
+}
+
 // A key that PlexMCP deleted outright (its id answers 404) leaves state at
 // the next refresh, so Terraform plans a plain create instead of failing or
 // keeping a key that no longer exists.
@@ -438,10 +594,11 @@ func TestAccAPIKeyResource_validation(t *testing.T) {
 		"both permissions":        {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `mcp_ids = ["mcp_weather"]`, `Set either all_mcps = true or mcp_ids`},
 		"all_mcps false":          {`name = "x"` + "\n" + `all_mcps = false`, `all_mcps = false does not choose any MCPs`},
 		"empty mcp_ids":           {`name = "x"` + "\n" + `mcp_ids = []`, `(?s)mcp_ids.*at least 1`},
-		"empty name":              {`name = ""` + "\n" + `all_mcps = true`, `(?s)name.*length`},
-		"long name":               {fmt.Sprintf("name = %q\nall_mcps = true", longString(101)), `(?s)name.*length`},
+		"empty name":              {`name = ""` + "\n" + `all_mcps = true`, `(?s)Value Length.*name.*character count`},
+		"long name":               {fmt.Sprintf("name = %q\nall_mcps = true", longString(101)), `(?s)Value Length.*name.*character count`},
+		"long name in characters": {fmt.Sprintf("name = %q\nall_mcps = true", strings.Repeat("é", 101)), `(?s)Value Length.*name.*character count`},
 		"padded name":             {`name = " x "` + "\n" + `all_mcps = true`, `must not start or end with whitespace`},
-		"long description":        {fmt.Sprintf("name = \"x\"\nall_mcps = true\ndescription = %q", longString(501)), `(?s)description.*length`},
+		"long description":        {fmt.Sprintf("name = \"x\"\nall_mcps = true\ndescription = %q", longString(501)), `(?s)Value Length.*description.*character count`},
 		"bad mode":                {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `mode = "prod"`, `(?s)mode.*value must be one of`},
 		"not rfc3339":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_at = "next tuesday"`, `(?s)Invalid RFC3339 String Value.*next tuesday`},
 		"past expiry":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + fmt.Sprintf("expires_at = %q", past), `(?s)expires_at.*is not in the future`},

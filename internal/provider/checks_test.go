@@ -86,12 +86,13 @@ func TestReplacementReason(t *testing.T) {
 		"window opens exactly now":     {"active", at(14 * 24 * time.Hour), types.Int64Value(14), "renewal window"},
 		"inside the window":            {"active", at(10 * 24 * time.Hour), types.Int64Value(14), "14-day renewal window"},
 		"window without expiry (null)": {"active", timetypes.NewRFC3339Null(), types.Int64Value(14), ""},
+		"window not known yet":         {"active", at(10 * 24 * time.Hour), types.Int64Unknown(), ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			state := apiKeyResourceModel{Status: types.StringValue(tc.status), ExpiresAt: tc.expiresAt, RotateBeforeDays: tc.window}
-			got := replacementReason(state, now)
+			state := apiKeyResourceModel{Status: types.StringValue(tc.status), ExpiresAt: tc.expiresAt}
+			got := replacementReason(state, tc.window, now)
 			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
 				t.Errorf("replacementReason() = %q, want %q", got, tc.want)
 			}

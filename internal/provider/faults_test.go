@@ -118,8 +118,8 @@ func TestAccAPIKeyResource_createRetriesExhausted(t *testing.T) {
 				// Right after the failed apply, every active key on the
 				// server must be one that state knows of, by its id or by a
 				// record of the unfinished create (the provider saves that
-				// as a tainted instance with a pending id, resolved at the
-				// next refresh by replaying the create).
+				// as a tainted instance with a pending id, settled by the
+				// next apply, which replays the create and revokes the key).
 				PreConfig: func() {
 					st := parseAccessLog(accessLog.String())
 					if st.droppedCreates == 0 {
@@ -155,6 +155,22 @@ func TestAccAPIKeyResource_createRetriesExhausted(t *testing.T) {
 							"(%d of %d POST /v1/api-keys attempts were dropped without an answer), no replay got through, and "+
 							"the provider recorded nothing, so no later apply or destroy can find the key to revoke it",
 							len(ids), placeholders, len(orphans), describeKeys(orphans), st.droppedCreates, st.creates)
+					}
+				},
+				// While the server still fails everything, the pending key
+				// cannot be settled: the apply fails and says so, and the
+				// record stays in state rather than being dropped.
+				Config:      config,
+				ExpectError: regexp.MustCompile(`PlexMCP API Key May Still Exist`),
+			},
+			{
+				PreConfig: func() {
+					ids, err := stateKeyIDs(workRoot)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.ContainsFunc(ids, func(id string) bool { return strings.HasPrefix(id, "pending:") }) {
+						t.Fatalf("after a failed settlement, state holds %q, want the pending record kept", ids)
 					}
 					srv.SetFailRate(0)
 				},
