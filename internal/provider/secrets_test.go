@@ -171,7 +171,11 @@ func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) st
 		}
 	}
 	if !strings.Contains(shown, "plexmcp_api_key.replaced") || !strings.Contains(shown, "(sensitive value)") {
-		t.Errorf("terraform show printed no plexmcp_api_key with a hidden key:\n%s", shown)
+		var known []string
+		for _, secret := range secrets {
+			known = append(known, *secret)
+		}
+		t.Errorf("terraform show printed no plexmcp_api_key with a hidden key:\n%s", testsecrets.Hide(shown, known...))
 	}
 
 	places := map[string]string{

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 func TestCreateAPIKeyValidation(t *testing.T) {
@@ -140,7 +142,7 @@ func TestCreateAPIKey(t *testing.T) {
 
 			wantPrefix := "pk_" + tc.want.Mode + "_"
 			if !strings.HasPrefix(k.Key, wantPrefix) || !wellFormedKey(k.Key) || k.KeyPrefix != k.Key[:12] {
-				t.Errorf("key %q, key_prefix %q", k.Key, k.KeyPrefix)
+				t.Errorf("key %q, key_prefix %q", testsecrets.Hide(k.Key), k.KeyPrefix)
 			}
 			if !strings.HasPrefix(k.ID, "key_") || strings.Trim(k.ID[4:], base62Alphabet) != "" {
 				t.Errorf("id %q is not key_ + base62", k.ID)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // freshConnClient never reuses a connection, so net/http cannot retry a
@@ -57,7 +59,7 @@ func TestInjectedCreateFaults(t *testing.T) {
 			raw, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(raw), `"code":"unavailable"`) {
-				t.Fatalf("create at fail rate 1: %d %s", resp.StatusCode, raw)
+				t.Fatalf("create at fail rate 1: %d %s", resp.StatusCode, testsecrets.Hide(string(raw)))
 			}
 			unavailable++
 			if len(after) != len(before) {
@@ -90,7 +92,7 @@ func TestInjectedCreateFaults(t *testing.T) {
 		t.Fatalf("after 64 creates: %d unavailable, %d dropped", unavailable, dropped)
 	}
 	if !strings.Contains(log.String(), "POST /v1/api-keys - ") {
-		t.Errorf("access log does not show the dropped request as '-':\n%s", log.String())
+		t.Errorf("access log does not show the dropped request as '-':\n%s", testsecrets.Hide(log.String()))
 	}
 }
 

@@ -3,6 +3,7 @@ package refserver
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -72,6 +73,16 @@ type keyView struct {
 	RequestCount int64   `json:"request_count"`
 	RevokedAt    *string `json:"revoked_at"`
 	Key          string  `json:"key"`
+}
+
+// String keeps the secret out of failure messages that print a keyView.
+func (k keyView) String() string {
+	type plain keyView // no String method, so no recursion
+	p := plain(k)
+	if p.Key != "" {
+		p.Key = testsecrets.Hide(p.Key, p.Key)
+	}
+	return fmt.Sprintf("%+v", p)
 }
 
 type mcpView struct {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 func TestIdempotentReplay(t *testing.T) {
@@ -153,6 +155,6 @@ func TestPanicReleasesTheIdempotencyRecord(t *testing.T) {
 	ts.do(t, "POST", "/api-keys", ts.AdminKey(), body, "Idempotency-Key", "p").wantError(t, http.StatusInternalServerError, codeInternal, "")
 	ts.do(t, "POST", "/api-keys", ts.AdminKey(), body, "Idempotency-Key", "p").wantStatus(t, http.StatusCreated)
 	if out := log.String(); !strings.Contains(out, "panic serving POST /v1/api-keys") || strings.Contains(out, ts.AdminKey()) {
-		t.Errorf("panic log should name the route but not the panic value:\n%s", out)
+		t.Errorf("panic log should name the route but not the panic value:\n%s", testsecrets.Hide(out, ts.AdminKey()))
 	}
 }

@@ -55,10 +55,10 @@ func TestBodySizeLimit(t *testing.T) {
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tc.status, body)
+				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tc.status, testsecrets.Hide(string(body)))
 			}
 			if tc.status == http.StatusRequestEntityTooLarge && !strings.Contains(string(body), `"code":"payload_too_large"`) {
-				t.Errorf("413 body %s", body)
+				t.Errorf("413 body %s", testsecrets.Hide(string(body)))
 			}
 		})
 	}
@@ -138,14 +138,14 @@ func TestRouting(t *testing.T) {
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode != tc.status || resp.Header.Get("Allow") != tc.allow {
-				t.Fatalf("%d Allow %q, want %d %q: %s", resp.StatusCode, resp.Header.Get("Allow"), tc.status, tc.allow, body)
+				t.Fatalf("%d Allow %q, want %d %q: %s", resp.StatusCode, resp.Header.Get("Allow"), tc.status, tc.allow, testsecrets.Hide(string(body)))
 			}
 			code := codeNotFound
 			if tc.status == 405 {
 				code = codeInvalidRequest
 			}
 			if !strings.HasPrefix(string(body), `{"success":false,"error":{"code":"`+code+`"`) {
-				t.Errorf("body %s", body)
+				t.Errorf("body %s", testsecrets.Hide(string(body)))
 			}
 		})
 	}
@@ -173,7 +173,7 @@ func TestAccessLog(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	want := []string{"POST /v1/api-keys 201 ", "GET /v1/api-keys/" + k.ID + " 200 ", "GET /v1/mcps 401 ", "GET /v1/mcps/pk_[redacted] 404 "}
 	if len(lines) != len(want) {
-		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), log.String())
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), testsecrets.Hide(log.String()))
 	}
 	shape := regexp.MustCompile(`^[A-Z]+ /\S* \d{3} [0-9.]+(ns|µs|ms|s)$`)
 	for i, line := range lines {

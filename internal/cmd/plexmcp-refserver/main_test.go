@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // These tests set environment variables, so they do not run in parallel.
@@ -74,7 +76,7 @@ func startWithEnv(t *testing.T, args ...string) *program {
 		line, err := out.ReadString('\n')
 		if err != nil {
 			cancel()
-			t.Fatalf("reading stdout: %v (stderr: %s, run: %v)", err, p.stderr, <-done)
+			t.Fatalf("reading stdout: %v (stderr: %s, run: %v)", err, testsecrets.Hide(p.stderr.String()), <-done)
 		}
 		line = strings.TrimSuffix(line, "\n")
 		p.lines = append(p.lines, line)
@@ -110,11 +112,11 @@ func TestRunPrintsTheVariablesThenServes(t *testing.T) {
 		t.Errorf("PLEXMCP_BASE_URL=%s", p.vars["PLEXMCP_BASE_URL"])
 	}
 	if p.vars["PLEXMCP_API_KEY"] != key {
-		t.Errorf("PLEXMCP_API_KEY=%s, want the -admin-key value", p.vars["PLEXMCP_API_KEY"])
+		t.Errorf("PLEXMCP_API_KEY=%s, want the -admin-key value", testsecrets.Hide(p.vars["PLEXMCP_API_KEY"]))
 	}
 	second := p.vars["PLEXMCP_SECOND_ORG_API_KEY"]
 	if !strings.HasPrefix(second, "pk_live_") || len(second) != 46 || second == key {
-		t.Errorf("PLEXMCP_SECOND_ORG_API_KEY=%s", second)
+		t.Errorf("PLEXMCP_SECOND_ORG_API_KEY=%s (%d characters)", testsecrets.Hide(second), len(second))
 	}
 
 	// A real request to the printed URL with the printed key.
@@ -139,10 +141,10 @@ func TestRunPrintsTheVariablesThenServes(t *testing.T) {
 	}
 	log := p.stderr.String()
 	if !regexp.MustCompile(`(?m)^GET /v1/mcps 200 \S+$`).MatchString(log) {
-		t.Errorf("stderr has no access-log line for the request:\n%s", log)
+		t.Errorf("stderr has no access-log line for the request:\n%s", testsecrets.Hide(log, key))
 	}
 	if strings.Contains(log, key) || strings.Contains(log, "Weather") {
-		t.Errorf("stderr leaks a key or query:\n%s", log)
+		t.Errorf("stderr leaks a key or query:\n%s", testsecrets.Hide(log, key))
 	}
 }
 
@@ -152,12 +154,12 @@ func TestRunTakesKeysFromTheEnvironment(t *testing.T) {
 	t.Setenv("PLEXMCP_SECOND_ORG_API_KEY", second)
 	p := startWithEnv(t, "-listen", "127.0.0.1:0")
 	if p.vars["PLEXMCP_API_KEY"] != first || p.vars["PLEXMCP_SECOND_ORG_API_KEY"] != second {
-		t.Errorf("printed %v, want the environment's keys", p.vars)
+		t.Errorf("printed other keys than the environment's: %s", testsecrets.Hide(fmt.Sprint(p.vars)))
 	}
 	// The flag wins over the environment.
 	flagKey := validKey(t)
 	if p := startWithEnv(t, "-listen", "127.0.0.1:0", "-admin-key", flagKey); p.vars["PLEXMCP_API_KEY"] != flagKey {
-		t.Errorf("PLEXMCP_API_KEY=%s, want the flag's", p.vars["PLEXMCP_API_KEY"])
+		t.Errorf("PLEXMCP_API_KEY=%s, want the flag's", testsecrets.Hide(p.vars["PLEXMCP_API_KEY"]))
 	}
 }
 
@@ -175,7 +177,7 @@ func TestRunKnobs(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated || resp.Header.Get("X-RateLimit-Limit") != "100" {
-		t.Fatalf("create: %d, X-RateLimit-Limit %q: %s", resp.StatusCode, resp.Header.Get("X-RateLimit-Limit"), body)
+		t.Fatalf("create: %d, X-RateLimit-Limit %q: %s", resp.StatusCode, resp.Header.Get("X-RateLimit-Limit"), testsecrets.Hide(string(body)))
 	}
 	// The clock runs 89 days behind: the key is created in the past.
 	created := regexp.MustCompile(`"created_at":"([^"]+)"`).FindSubmatch(body)
@@ -220,7 +222,7 @@ func TestRunRejectsBadInput(t *testing.T) {
 				t.Errorf("run = %v, want a usage error: %v", err, tc.usage)
 			}
 			if stdout.Len() != 0 {
-				t.Errorf("printed to stdout on failure: %q", stdout.String())
+				t.Errorf("printed to stdout on failure: %q", testsecrets.Hide(stdout.String()))
 			}
 		})
 	}
