@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -82,8 +83,15 @@ func limitedResponse(limit, remaining int, reset time.Time) *http.Response {
 // TestPacerSpacesRequestsWhenEmpty checks the queueing: with the bucket
 // reported empty at 4 tokens a second, four more sends take about a second,
 // handed out in order rather than all at once.
+//
+// It runs in a synctest bubble, whose clock is virtual: the durations below
+// are what the pacer computed, not how fast this machine happens to be.
 func TestPacerSpacesRequestsWhenEmpty(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testPacerSpacesRequestsWhenEmpty)
+}
+
+func testPacerSpacesRequestsWhenEmpty(t *testing.T) {
 	p := newPacer()
 	release, err := p.wait(context.Background()) // the probe goes at once
 	if err != nil {
@@ -100,14 +108,18 @@ func TestPacerSpacesRequestsWhenEmpty(t *testing.T) {
 		release(nil)
 	}
 	// The fourth token is back 4 × 250 ms after the report, less the
-	// fraction the server held; allow for that fraction.
-	if elapsed := time.Since(start); elapsed < 750*time.Millisecond {
-		t.Errorf("four sends on an empty 4/s bucket took %v, want about 1s", elapsed)
+	// fraction the server held.
+	if elapsed := time.Since(start); elapsed < 750*time.Millisecond || elapsed > time.Second {
+		t.Errorf("four sends on an empty 4/s bucket were paced over %v, want 0.75–1s", elapsed)
 	}
 }
 
 func TestPacerUnlimitedAfterHeadersDisappear(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testPacerUnlimitedAfterHeadersDisappear)
+}
+
+func testPacerUnlimitedAfterHeadersDisappear(t *testing.T) {
 	p := newPacer()
 	release, _ := p.wait(context.Background())
 	release(limitedResponse(1, 0, time.Now().Add(time.Second)))
@@ -122,13 +134,17 @@ func TestPacerUnlimitedAfterHeadersDisappear(t *testing.T) {
 		}
 		release(nil)
 	}
-	if elapsed := time.Since(start); elapsed > 100*time.Millisecond {
-		t.Errorf("20 sends without rate-limit headers took %v, want no pacing", elapsed)
+	if elapsed := time.Since(start); elapsed != 0 {
+		t.Errorf("20 sends without rate-limit headers were paced over %v, want no wait at all", elapsed)
 	}
 }
 
 func TestPacerWaitHonoursContext(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testPacerWaitHonoursContext)
+}
+
+func testPacerWaitHonoursContext(t *testing.T) {
 	p := newPacer()
 	release, _ := p.wait(context.Background())
 	// One token every 20 s: the next slot is far away.
@@ -140,8 +156,8 @@ func TestPacerWaitHonoursContext(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want DeadlineExceeded", err)
 	}
-	if elapsed := time.Since(start); elapsed > time.Second {
-		t.Errorf("wait returned %v after its deadline", elapsed)
+	if elapsed := time.Since(start); elapsed != 50*time.Millisecond {
+		t.Errorf("wait returned after %v, want at its 50ms deadline", elapsed)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -154,25 +170,29 @@ func TestPacerWaitHonoursContext(t *testing.T) {
 // response wait for it instead of bursting.
 func TestPacerProbeHoldsOthers(t *testing.T) {
 	t.Parallel()
-	p := newPacer()
-	release, _ := p.wait(context.Background())
-	done := make(chan struct{})
-	go func() {
-		r, err := p.wait(context.Background())
-		if err == nil {
-			r(nil)
+	synctest.Test(t, func(t *testing.T) {
+		p := newPacer()
+		release, _ := p.wait(context.Background())
+		done := make(chan struct{})
+		go func() {
+			r, err := p.wait(context.Background())
+			if err == nil {
+				r(nil)
+			}
+			close(done)
+		}()
+		synctest.Wait() // the second caller is now blocked, or done
+		select {
+		case <-done:
+			t.Fatal("a second caller went before the probe's response")
+		default:
 		}
-		close(done)
-	}()
-	select {
-	case <-done:
-		t.Fatal("a second caller went before the probe's response")
-	case <-time.After(100 * time.Millisecond):
-	}
-	release(limitedResponse(5, 4, time.Now().Add(time.Second)))
-	select {
-	case <-done:
-	case <-time.After(time.Second):
-		t.Fatal("the second caller was not released by the probe's response")
-	}
+		release(limitedResponse(5, 4, time.Now().Add(time.Second)))
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Fatal("the second caller was not released by the probe's response")
+		}
+	})
 }

@@ -691,9 +691,9 @@ func TestWithAPIKey(t *testing.T) {
 
 // TestPacingAgainstRateLimitedServer is the provider's load case in small:
 // many creates in parallel on one client against a 5 req/s key. The pacer
-// must queue them at the server's refill rate, so all succeed, few or none
-// are refused with 429, and the run takes about as long as the budget
-// allows, not longer.
+// must queue them at the server's refill rate, so all succeed and few or
+// none are refused with 429. How long that takes against the N/R floor is a
+// number for make bench, not for a test.
 func TestPacingAgainstRateLimitedServer(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
@@ -742,11 +742,12 @@ func TestPacingAgainstRateLimitedServer(t *testing.T) {
 			if sent != tc.creates+refused {
 				t.Errorf("the server saw %d creates, want %d + %d retried 429s", sent, tc.creates, refused)
 			}
-			if elapsed > ideal*13/10+time.Second {
-				t.Errorf("took %v; the budget allows about %v", elapsed, ideal)
-			}
-			if elapsed < ideal-time.Second {
-				t.Errorf("took only %v; is the server limiting at all?", elapsed)
+			// Without limits the check above would pass vacuously.
+			c.pacer.mu.Lock()
+			limited := c.pacer.limited
+			c.pacer.mu.Unlock()
+			if !limited {
+				t.Error("the pacer never saw rate-limit headers; is the server limiting at all?")
 			}
 		})
 	}

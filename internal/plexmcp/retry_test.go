@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,12 +143,10 @@ func TestRetryWaitsAreCappedAtRetryWaitMax(t *testing.T) {
 			cfg := fastConfig(srv.URL+"/v1", testKey, nil)
 			cfg.RetryWaitMax = 200 * time.Millisecond
 			c := mustNew(t, cfg)
-			start := time.Now()
+			// Uncapped, the wait would outlast testCtx's 45 s and the call
+			// would fail with its deadline.
 			if _, err := c.GetMCP(testCtx(t), "mcp_weather"); err != nil {
 				t.Fatalf("GetMCP: %v", err)
-			}
-			if elapsed := time.Since(start); elapsed > 3*time.Second {
-				t.Errorf("call took %v; the wait should have been capped at 200ms", elapsed)
 			}
 			if got := s.attempts(); got != 2 {
 				t.Errorf("attempts = %d, want 2", got)
@@ -160,31 +157,34 @@ func TestRetryWaitsAreCappedAtRetryWaitMax(t *testing.T) {
 
 func TestContextCancelledDuringBackoff(t *testing.T) {
 	t.Parallel()
-	s, srv := serve(t, reply(http.StatusServiceUnavailable, errBody("unavailable", "down"), "Retry-After", "60"))
+	answered := make(chan struct{})
+	var once sync.Once
+	s, srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(http.StatusServiceUnavailable, errBody("unavailable", "down"), "Retry-After", "3600")(w, r)
+		once.Do(func() { close(answered) })
+	})
 	cfg := fastConfig(srv.URL+"/v1", testKey, nil)
-	cfg.RetryWaitMax = time.Minute
+	cfg.RetryWaitMax = time.Hour
 	c := mustNew(t, cfg)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var cancelledAt atomic.Int64
 	go func() {
-		// Cancel once the first attempt has been answered and the client
-		// is sitting in its 60-second back-off.
-		for s.attempts() == 0 {
-			time.Sleep(5 * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond)
-		cancelledAt.Store(time.Now().UnixNano())
+		// Cancel once the first attempt has been answered, while the
+		// client waits out its hour-long back-off.
+		<-answered
 		cancel()
 	}()
-	_, err := c.GetMCP(ctx, "mcp_weather")
-	returned := time.Now()
+	done := make(chan error, 1)
+	go func() { _, err := c.GetMCP(ctx, "mcp_weather"); done <- err }()
+	var err error
+	select {
+	case err = <-done:
+	case <-testCtx(t).Done():
+		t.Fatal("GetMCP still waits 45 s after its context was cancelled; the back-off ignores the context")
+	}
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want one wrapping context.Canceled", err)
-	}
-	if lag := returned.Sub(time.Unix(0, cancelledAt.Load())); lag > 500*time.Millisecond {
-		t.Errorf("returned %v after the cancel, want promptly", lag)
 	}
 	if got := s.attempts(); got != 1 {
 		t.Errorf("attempts = %d, want 1", got)
@@ -418,7 +418,6 @@ func TestNoRateLimitHeadersMeansNoPacing(t *testing.T) {
 	t.Parallel()
 	s, srv := serve(t, reply(http.StatusOK, mcpBody))
 	c := mustNew(t, fastConfig(srv.URL+"/v1", testKey, nil))
-	start := time.Now()
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
@@ -428,11 +427,16 @@ func TestNoRateLimitHeadersMeansNoPacing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if elapsed := time.Since(start); elapsed > 2*time.Second {
-		t.Errorf("50 unlimited requests took %v", elapsed)
-	}
 	if s.attempts() != 50 {
 		t.Errorf("attempts = %d, want 50", s.attempts())
+	}
+	// How the pacer paces is TestPacer*'s business; here it must simply
+	// have learnt that there is no limit to mirror.
+	c.pacer.mu.Lock()
+	defer c.pacer.mu.Unlock()
+	if !c.pacer.probed || c.pacer.limited {
+		t.Errorf("pacer probed=%v limited=%v after answers without rate-limit headers, want probed and unlimited",
+			c.pacer.probed, c.pacer.limited)
 	}
 }
 
@@ -518,22 +522,15 @@ func TestBackoff(t *testing.T) {
 // call: a hung first attempt is abandoned and the retry succeeds.
 func TestPerAttemptTimeout(t *testing.T) {
 	t.Parallel()
-	slow := func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
-		}
-	}
+	// The first attempt hangs until the client gives up on it; without a
+	// per-attempt timeout the call would hang until testCtx ends it.
+	slow := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	s, srv := serve(t, slow, reply(http.StatusOK, mcpBody))
 	cfg := fastConfig(srv.URL+"/v1", testKey, nil)
 	cfg.RequestTimeout = 200 * time.Millisecond
 	c := mustNew(t, cfg)
-	start := time.Now()
 	if _, err := c.GetMCP(testCtx(t), "mcp_weather"); err != nil {
 		t.Fatalf("GetMCP: %v", err)
-	}
-	if elapsed := time.Since(start); elapsed > 3*time.Second {
-		t.Errorf("took %v; the first attempt should have timed out after 200ms", elapsed)
 	}
 	if s.attempts() != 2 {
 		t.Errorf("attempts = %d, want 2", s.attempts())

@@ -123,10 +123,6 @@ data "plexmcp_mcps" "seen" {
 		latest := end.Add(10 * time.Minute)
 		if k.ExpiresAt == nil || k.ExpiresAt.Before(earliest) || k.ExpiresAt.After(latest) {
 			t.Errorf("ephemeral key %s (%s) expires at %v, want between %v and %v", k.ID, k.KeyPrefix, k.ExpiresAt, earliest, latest)
-			continue
-		}
-		if life := k.ExpiresAt.Sub(k.CreatedAt); life < 10*time.Minute-2*time.Second || life > 10*time.Minute+2*time.Second {
-			t.Errorf("ephemeral key %s (%s) lives %v from creation to expiry, want 10m", k.ID, k.KeyPrefix, life)
 		}
 	}
 	t.Logf("the run opened and revoked %d ephemeral key(s)", opened)

@@ -253,8 +253,14 @@ func TestAccAPIKeyResource_modeChangeReplaces(t *testing.T) {
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					// A test key reaches the test MCP and not the live one,
+					// which is what tells it from a live key with all_mcps.
 					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPSandbox, http.StatusOK),
-					acctest.ExpectServerKey(srv, keyAddr, func(refserver.KeyRecord) error {
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusForbidden),
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.Mode != plexmcp.ModeTest || !strings.HasPrefix(k.KeyPrefix, "pk_test_") {
+							return fmt.Errorf("server key mode %q, prefix %q; want a test key", k.Mode, k.KeyPrefix)
+						}
 						return acctest.ExpectKeyStatus(context.Background(), srv, oldKey, acctest.MCPSandbox, http.StatusUnauthorized)
 					}),
 				},

@@ -151,15 +151,22 @@ func TestAccProvider_invalidKeyFormat(t *testing.T) {
 		"bearer":      {"Bearer pk_live_abc", `(?s)api_key.*contains whitespace|(?s)api_key.*Bearer`},
 		"only prefix": {"pk_test_", `(?s)api_key.*copy the complete key`},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.Factories(),
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfigWithKey(srv, tc.key) + oneKey,
-					ExpectError: regexp.MustCompile(tc.err),
-				}},
+	// The group returns when its parallel subtests have finished.
+	t.Run("keys", func(t *testing.T) {
+		for name, tc := range cases {
+			t.Run(name, func(t *testing.T) {
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: acctest.Factories(),
+					Steps: []resource.TestStep{{
+						Config:      acctest.ProviderConfigWithKey(srv, tc.key) + oneKey,
+						ExpectError: regexp.MustCompile(tc.err),
+					}},
+				})
 			})
-		})
+		}
+	})
+	// A malformed key is refused before any request is sent.
+	if counts := srv.RequestCounts(); len(counts) != 0 {
+		t.Errorf("malformed keys still reached the server: %v", counts)
 	}
 }
