@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -38,10 +39,12 @@ func (l *accessLog) request(r *http.Request, status int, d time.Duration) {
 	l.printf("%s %s %s %s\n", sanitize(r.Method), logPath(r), code, d.Round(time.Microsecond))
 }
 
-// logPath is the escaped path (so it stays on one line) with anything
-// key-shaped redacted.
+// logPath is the path with anything key-shaped redacted, then escaped so it
+// stays on one line. Redacting the decoded path matters: pk%5Flive_… is the
+// same key to the router, and must be to the log too.
 func logPath(r *http.Request) string {
-	return keyLike.ReplaceAllString(r.URL.EscapedPath(), "pk_[redacted]")
+	escaped := (&url.URL{Path: keyLike.ReplaceAllString(r.URL.Path, "pk_[redacted]")}).EscapedPath()
+	return strings.ReplaceAll(escaped, "pk_%5Bredacted%5D", "pk_[redacted]")
 }
 
 // panicked records a handler panic with its stack, but not the panic value,

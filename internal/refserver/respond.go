@@ -140,10 +140,10 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 
 func writeError(w http.ResponseWriter, e *apiError) { writeRaw(w, e.status, errorBodyOf(e)) }
 
-// readJSONBody enforces, in this order, the size limit (413 whatever the
-// content), the media type (415) and nothing else: decoding is the
-// handler's, because only it knows which fields exist.
-func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+// readBody reads the request body up to the contract's limit: over it is
+// 413 whatever the content. Decoding is the handler's, because only it
+// knows which fields exist.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	tooLarge := errorf(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "Request body exceeds %d bytes", maxBodyBytes)
 	if r.ContentLength > maxBodyBytes {
 		return nil, tooLarge
@@ -155,11 +155,16 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 		}
 		return nil, invalidRequest("Could not read the request body")
 	}
+	return body, nil
+}
+
+// checkJSONMediaType is 415 unless the body is declared application/json.
+func checkJSONMediaType(r *http.Request) *apiError {
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "application/json" {
-		return nil, errorf(http.StatusUnsupportedMediaType, codeInvalidRequest, "Request body must be application/json")
+		return errorf(http.StatusUnsupportedMediaType, codeInvalidRequest, "Request body must be application/json")
 	}
-	return body, nil
+	return nil
 }
 
 // jsonObject is a decoded request object: exact field names to raw values.

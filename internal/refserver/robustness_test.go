@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -36,10 +37,20 @@ func TestBodySizeLimit(t *testing.T) {
 		"PATCH 2 MiB":               {"PATCH", "/api-keys/" + k.ID, bytes.NewReader(bytes.Repeat([]byte("{"), 2<<20)), http.StatusRequestEntityTooLarge},
 		"invoke 2 MiB, valid JSON":  {"POST", "/mcp/invoke", strings.NewReader(`{"mcp_id":"mcp_sandbox","tool":"echo","arguments":{"s":"` + strings.Repeat("a", 2<<20) + `"}}`), http.StatusRequestEntityTooLarge},
 		"2 MiB with the wrong type": {"POST", "/api-keys", bytes.NewReader(bytes.Repeat([]byte("x"), 2<<20)), http.StatusRequestEntityTooLarge},
+		// Whatever the route or the key: the limit comes before both.
+		"GET 2 MiB":                     {"GET", "/mcps", bytes.NewReader(bytes.Repeat([]byte("x"), 2<<20)), http.StatusRequestEntityTooLarge},
+		"DELETE 2 MiB, chunked":         {"DELETE", "/api-keys/" + k.ID, hideLength{bytes.NewReader(bytes.Repeat([]byte("x"), 2<<20))}, http.StatusRequestEntityTooLarge},
+		"unknown route 2 MiB":           {"POST", "/nope", bytes.NewReader(bytes.Repeat([]byte("x"), 2<<20)), http.StatusRequestEntityTooLarge},
+		"2 MiB without a key":           {"POST", "/api-keys", bytes.NewReader(bytes.Repeat([]byte("x"), 2<<20)), http.StatusRequestEntityTooLarge},
+		"GET with a small body is fine": {"GET", "/mcps", strings.NewReader("ignored"), http.StatusOK},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			req := newRequest(t, tc.method, ts.BaseURL+tc.path, ts.AdminKey(), nil)
+			key := ts.AdminKey()
+			if strings.Contains(name, "without a key") {
+				key = ""
+			}
+			req := newRequest(t, tc.method, ts.BaseURL+tc.path, key, nil)
 			req.Body = io.NopCloser(tc.body)
 			if r, ok := tc.body.(interface{ Len() int }); ok {
 				req.ContentLength = int64(r.Len())
@@ -169,21 +180,23 @@ func TestAccessLog(t *testing.T) {
 	ts.do(t, "GET", "/api-keys/"+k.ID+"?status=secret-query", ts.AdminKey(), nil).wantStatus(t, http.StatusOK)
 	ts.do(t, "GET", "/mcps", "", nil, "Authorization", "Bearer "+k.Key+"x").wantStatus(t, http.StatusUnauthorized)
 	ts.do(t, "GET", "/mcps/"+k.Key, ts.AdminKey(), nil).wantStatus(t, http.StatusNotFound)
+	// Percent-encoding does not hide a key from the redaction.
+	ts.do(t, "GET", "/mcps/pk%5Flive_"+k.Key[len("pk_live_"):], ts.AdminKey(), nil).wantStatus(t, http.StatusNotFound)
 
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
-	want := []string{"POST /v1/api-keys 201 ", "GET /v1/api-keys/" + k.ID + " 200 ", "GET /v1/mcps 401 ", "GET /v1/mcps/pk_[redacted] 404 "}
+	want := []string{"POST /v1/api-keys 201 ", "GET /v1/api-keys/" + k.ID + " 200 ", "GET /v1/mcps 401 ", "GET /v1/mcps/pk_[redacted] 404 ", "GET /v1/mcps/pk_[redacted] 404 "}
 	if len(lines) != len(want) {
-		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), testsecrets.Hide(log.String()))
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), testsecrets.Hide(log.String(), k.Key, ts.AdminKey()))
 	}
 	shape := regexp.MustCompile(`^[A-Z]+ /\S* \d{3} [0-9.]+(ns|µs|ms|s)$`)
 	for i, line := range lines {
 		if !strings.HasPrefix(line, want[i]) || !shape.MatchString(line) {
-			t.Errorf("line %q, want %q followed by a duration", line, want[i])
+			t.Errorf("line %q, want %q followed by a duration", testsecrets.Hide(line, k.Key, ts.AdminKey()), want[i])
 		}
 	}
-	for _, secret := range []string{k.Key, ts.AdminKey(), "secret-query", "logged", "Bearer"} {
+	for _, secret := range []string{k.Key, k.Key[len("pk_live_"):], ts.AdminKey(), "secret-query", "logged", "Bearer"} {
 		if strings.Contains(log.String(), secret) {
-			t.Errorf("access log contains %q:\n%s", testsecrets.Hide(secret), testsecrets.Hide(log.String()))
+			t.Errorf("access log contains %q:\n%s", testsecrets.Hide(secret, k.Key, ts.AdminKey()), testsecrets.Hide(log.String(), k.Key, ts.AdminKey()))
 		}
 	}
 }
@@ -241,5 +254,48 @@ func TestCloseDoesNotWaitForIdleClients(t *testing.T) {
 	}
 	if err := r.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// Every response carries the rate-limit headers, including the 404 for a
+// path the router never sees (//v1/mcps, /v1/../v1/mcps).
+func TestUncleanPathsCarryRateLimitHeaders(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{RateLimit: 100})
+	for _, p := range []string{"//v1/mcps", "/v1/./mcps", "/v1/mcps/"} {
+		req, err := http.NewRequest("GET", strings.TrimSuffix(ts.BaseURL, "/v1")+p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+ts.AdminKey())
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("X-RateLimit-Limit") != "100" {
+			t.Errorf("GET %s: %d with X-RateLimit-Limit %q, want 404 with 100", p, resp.StatusCode, resp.Header.Get("X-RateLimit-Limit"))
+		}
+	}
+}
+
+// Methods are client-chosen, so unknown ones share one counter.
+func TestRequestCountsBucketUnknownMethods(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	for i := range 5 {
+		req, err := http.NewRequest(fmt.Sprintf("CUSTOM%d", i), ts.BaseURL+"/mcps", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	counts := ts.RequestCounts()
+	if counts["OTHER /v1/mcps"] != 5 || len(counts) != 1 {
+		t.Errorf("RequestCounts() = %v, want only OTHER /v1/mcps: 5", counts)
 	}
 }

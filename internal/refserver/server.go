@@ -281,14 +281,15 @@ func (s *Server) routes() http.Handler {
 			return errorf(http.StatusMethodNotAllowed, codeInvalidRequest, "Method %s is not allowed here; use %s", sanitize(c.r.Method), allow)
 		}}))
 	}
-	mux.Handle("/", s.wrap(route{pattern: "/", handle: func(*call) *apiError { return notFound("Route") }}))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(mux, w, r) })
+	unknown := s.wrap(route{pattern: "/", handle: func(*call) *apiError { return notFound("Route") }})
+	mux.Handle("/", unknown)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(mux, unknown, w, r) })
 }
 
 // serve is the outermost layer: it counts and logs every request and turns
 // a panic into a 500, so no handler bug takes the process down or leaves a
 // client without an answer.
-func (s *Server) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(mux *http.ServeMux, unknown http.Handler, w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
@@ -310,9 +311,10 @@ func (s *Server) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Reques
 		panic(http.ErrAbortHandler)
 	}()
 	// ServeMux would answer an unclean path with a plain-text redirect;
-	// the API has no such paths, so they are simply not found.
+	// the API has no such paths, so they are simply not found, through the
+	// same wrapper as any unknown route (rate-limit headers included).
 	if !cleanPath(r.URL.Path) {
-		writeError(sw, notFound("Route"))
+		unknown.ServeHTTP(sw, r)
 		return
 	}
 	mux.ServeHTTP(sw, r)
@@ -348,6 +350,13 @@ func (s *Server) wrap(rt route) http.Handler {
 		case faultDropAfterCommit:
 			c.dropResponse = true
 		}
+		// Size first: over 1 MiB is 413 whatever the route, the key or the
+		// content.
+		body, e := readBody(w, r)
+		if e != nil {
+			writeError(w, e)
+			return
+		}
 		if rt.access != public {
 			who, ok := s.authenticate(r)
 			if !ok {
@@ -361,8 +370,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 		}
 		if rt.jsonBody {
-			body, e := readJSONBody(w, r)
-			if e != nil {
+			if e := checkJSONMediaType(r); e != nil {
 				writeError(w, e)
 				return
 			}
@@ -422,7 +430,11 @@ func (s *Server) count(r *http.Request) {
 	if p == "" {
 		p = "/"
 	}
-	key := sanitize(r.Method) + " " + p
+	method := r.Method
+	if !knownMethods[method] {
+		method = "OTHER" // clients choose the method: keep the map small
+	}
+	key := method + " " + p
 	s.countMu.Lock()
 	s.counts[key]++
 	ua := r.UserAgent()
@@ -431,6 +443,12 @@ func (s *Server) count(r *http.Request) {
 	}
 	s.userAgents[ua]++
 	s.countMu.Unlock()
+}
+
+// knownMethods are counted by name; any other method counts as OTHER.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
 }
 
 // Limits on what UserAgents keeps; the rest is counted as otherUserAgents.
