@@ -26,6 +26,10 @@ resource "plexmcp_api_key" "dev" {
   rotation_triggers = {
     version = "2026-11"
   }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 output "ci_key_prefix" {
