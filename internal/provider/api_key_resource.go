@@ -431,13 +431,14 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		addAPIError(&resp.Diagnostics, "Error Creating PlexMCP API Key", err)
 		if outcomeUnknown(err) {
 			// The key may exist on the server. Record it as pending (Terraform
-			// keeps it tainted), so the next refresh or destroy finds it with
+			// keeps it tainted), so the next apply or destroy finds it with
 			// the same idempotency key instead of leaving it unmanaged.
 			markPending(&plan, createReq.IdempotencyKey)
 			resp.Diagnostics.AddError("PlexMCP API Key Recorded As Pending", fmt.Sprintf("PlexMCP may have created the "+
-				"key %q before the connection failed. Terraform stored it as %s (tainted). The next terraform plan, "+
-				"apply or destroy looks it up with the same idempotency key and, if it exists, replaces or revokes it, "+
-				"so no key is left that Terraform does not know about.", createReq.Name, plan.ID.ValueString()))
+				"key %q before the connection failed. Terraform stored it as %s (tainted). The next terraform apply "+
+				"(which replaces it) or destroy looks it up with the same idempotency key and revokes it, so no key is "+
+				"left that Terraform does not know about. Run it within 24 hours, while PlexMCP still remembers the "+
+				"idempotency key.", createReq.Name, plan.ID.ValueString()))
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		return
@@ -528,7 +529,10 @@ func isPending(m apiKeyResourceModel) bool {
 // that Terraform does not know about.
 func createWithRecovery(ctx context.Context, client *plexmcp.Client, req plexmcp.CreateAPIKeyRequest) (*plexmcp.CreatedAPIKey, error) {
 	created, err := client.CreateAPIKey(ctx, req)
-	if err == nil || !outcomeUnknown(err) {
+	// An interrupt (Ctrl-C) stops here: the caller records the key as
+	// pending, and the next apply settles it. A timeout or exhausted
+	// retries get one more try on a fresh deadline.
+	if err == nil || !outcomeUnknown(err) || errors.Is(ctx.Err(), context.Canceled) {
 		return created, err
 	}
 	tflog.Warn(ctx, "create outcome unknown; replaying with the same idempotency key", map[string]any{"error": err.Error()})
@@ -538,8 +542,7 @@ func createWithRecovery(ctx context.Context, client *plexmcp.Client, req plexmcp
 	if replayErr == nil {
 		return created, nil
 	}
-	return nil, fmt.Errorf("%w (a replay with the same idempotency key also failed: %v; if a key named %q appears "+
-		"in the PlexMCP dashboard, revoke it or import it)", err, replayErr, req.Name)
+	return nil, fmt.Errorf("%w (a replay with the same idempotency key also failed: %v)", err, replayErr)
 }
 
 // outcomeUnknown reports whether a failed create may still have committed:

@@ -106,8 +106,9 @@ func (p *plexmcpProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request is retried after a connection error, "+
 					"an HTTP 429 or a 5xx answer, with jittered exponential backoff that honours `Retry-After`. "+
-					"Creates are retried with one idempotency key, so a retry never makes a second key. "+
-					"Defaults to `%d`.", plexmcp.DefaultMaxRetries),
+					"Creates are retried with one idempotency key, so a retry never makes a second key; a create "+
+					"still unanswered after its retries (or its timeout) is replayed once more with that key, so "+
+					"that its key is not lost. Defaults to `%d`.", plexmcp.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 50)},
 			},
