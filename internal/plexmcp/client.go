@@ -189,22 +189,29 @@ func normalizeBaseURL(raw string) (string, error) {
 	if strings.TrimSpace(raw) == "" {
 		raw = DefaultBaseURL
 	}
+	// The messages never repeat the URL: a query or user info may hold a
+	// key, and these errors end up in Terraform's output.
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		// url.Parse quotes the input, which may hold credentials.
-		return "", fmt.Errorf("plexmcp: invalid base URL: %s", scrubber{}.string(err.Error()))
-	}
 	switch {
+	case err != nil:
+		return "", errors.New("plexmcp: the base URL is not a URL")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("plexmcp: invalid base URL %q: the scheme must be http or https", u.Redacted())
+		return "", errors.New("plexmcp: the base URL must start with https:// (or http:// for a local reference server)")
 	case u.Host == "":
-		return "", fmt.Errorf("plexmcp: invalid base URL %q: no host", u.Redacted())
+		return "", errors.New("plexmcp: the base URL has no host")
 	case u.User != nil:
-		return "", errors.New("plexmcp: invalid base URL: it must not carry credentials; set the API key instead")
+		return "", errors.New("plexmcp: the base URL must not carry credentials; set the API key instead")
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", fmt.Errorf("plexmcp: invalid base URL %q: it must not have a query or fragment", u.Redacted())
+		return "", errors.New("plexmcp: the base URL must not carry a query or fragment")
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// CheckBaseURL reports what is wrong with a base URL, or nil, in the words
+// New would use. Its messages do not repeat the URL.
+func CheckBaseURL(raw string) error {
+	_, err := normalizeBaseURL(raw)
+	return err
 }
 
 // checkKeyChars rejects keys that cannot be sent in a header. A stray

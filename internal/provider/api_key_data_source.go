@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -58,7 +57,7 @@ func (d *apiKeyDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 		MarkdownDescription: "The key's id (`key_…`), for example `plexmcp_api_key.ci.id`. Revoked keys are found " +
 			"too; a key of another organisation is not.",
 		Required:   true,
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators: []validator.String{keyID()},
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one API key's metadata by id: its permissions, expiry, status and usage " +

@@ -220,11 +220,11 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	}
 	// The validator rejects bad values at plan time; this guards against
 	// one it could not see because it was not known yet.
-	ttl, err := time.ParseDuration(m.TTL.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("ttl"), "Invalid Attribute Value", "ttl "+checkTTL(m.TTL.ValueString())+".")
+	if problem := checkTTL(m.TTL.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("ttl"), "Invalid Attribute Value", "ttl "+problem+".")
 		return
 	}
+	ttl, _ := time.ParseDuration(m.TTL.ValueString()) // checked just above
 
 	expiresAt := e.now().Add(ttl).Truncate(time.Second).UTC()
 	createReq := plexmcp.CreateAPIKeyRequest{

@@ -678,18 +678,10 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 }
 
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	// Never repeat the id in these errors: a user who mixed up key and id
-	// has just typed a secret.
-	switch {
-	case strings.HasPrefix(req.ID, "pk_live_"), strings.HasPrefix(req.ID, "pk_test_"):
-		resp.Diagnostics.AddError("Invalid Import ID", "The import ID looks like a secret key (pk_live_… or "+
-			"pk_test_…), not a key id. Import by the key's id, key_…, which the PlexMCP dashboard and the "+
-			"plexmcp_api_keys data source show; and since the secret was just typed into a command, consider "+
-			"rotating that key.")
-		return
-	case strings.HasPrefix(req.ID, pendingIDPrefix), strings.TrimSpace(req.ID) == "":
-		resp.Diagnostics.AddError("Invalid Import ID", "Import a PlexMCP API key by its id, key_…, as the PlexMCP "+
-			"dashboard and the plexmcp_api_keys data source show it.")
+	// Never repeat the id in the error: a user who mixed up key and id has
+	// just typed a secret.
+	if problem := checkKeyID(req.ID); problem != "" {
+		resp.Diagnostics.AddError("Invalid Import ID", "The import ID "+problem+".")
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)

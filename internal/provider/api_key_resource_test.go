@@ -497,7 +497,7 @@ import {
   name     = "x"
   all_mcps = true
 `),
-			ExpectError: regexp.MustCompile(`(?s)Invalid Import ID.*looks like a secret key`),
+			ExpectError: regexp.MustCompile(`(?s)Invalid Import ID.*looks like a secret\s+key`),
 		}},
 	})
 	if n := len(srv.APIKeys()); n != 0 {

@@ -54,6 +54,8 @@ func TestCheckBaseURL(t *testing.T) {
 		"query":       {"https://api.plexmcp.com/v1?x=1", "query"},
 		"not a url":   {"://", "is not a URL"},
 		"with prefix": {"https://example.com/plexmcp/v1", ""},
+		"credentials": {"https://user:pk_live_secret@api.plexmcp.com/v1", "must not carry credentials"},
+		"bare ?":      {"https://api.plexmcp.com/v1?", "query"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -120,6 +122,32 @@ func TestSameInstant(t *testing.T) {
 			t.Parallel()
 			if got := sameInstant(tc.a, tc.b); got != tc.want {
 				t.Errorf("sameInstant() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckKeyID(t *testing.T) {
+	t.Parallel()
+	secret := "pk_live_" + strings.Repeat("Z", 38)
+	cases := map[string]struct{ id, want string }{
+		"an id":            {"key_Ab12Cd34Ef56Gh78Ij90", ""},
+		"an opaque id":     {"something-else", ""},
+		"a live secret":    {secret, "looks like a secret key"},
+		"a test secret":    {"pk_test_abc", "looks like a secret key"},
+		"a pending record": {"pending:tf-123", "placeholder of an unfinished create"},
+		"empty":            {"", "is empty"},
+		"only whitespace":  {"  ", "is empty"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := checkKeyID(tc.id)
+			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+				t.Errorf("checkKeyID(…) = %q, want %q", got, tc.want)
+			}
+			if strings.Contains(got, secret[8:]) {
+				t.Error("the problem repeats the secret")
 			}
 		})
 	}

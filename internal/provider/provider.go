@@ -6,7 +6,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -162,8 +161,9 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	if baseURL != "" {
 		if problem := checkBaseURL(baseURL); problem != "" {
+			// Not repeating the URL: it may carry a key in its query.
 			resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid PlexMCP Base URL",
-				fmt.Sprintf("The base URL %q (from base_url or %s) %s.", baseURL, EnvBaseURL, problem))
+				fmt.Sprintf("The base URL (from base_url or %s) %s.", EnvBaseURL, problem))
 			return
 		}
 	}
@@ -253,16 +253,8 @@ func checkAPIKeyFormat(key string) string {
 
 // checkBaseURL returns what is wrong with a base URL, or "".
 func checkBaseURL(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return "is not a URL"
-	case u.Scheme != "https" && u.Scheme != "http":
-		return "must start with https:// (or http:// for a local reference server)"
-	case u.Host == "":
-		return "has no host"
-	case u.RawQuery != "" || u.Fragment != "":
-		return "must not carry a query or fragment"
+	if err := plexmcp.CheckBaseURL(raw); err != nil {
+		return strings.TrimPrefix(err.Error(), "plexmcp: the base URL ")
 	}
 	return ""
 }

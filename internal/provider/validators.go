@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -40,6 +41,28 @@ func apiKeyFormat() validator.String {
 			return ""
 		},
 	}
+}
+
+// keyID rejects, without echoing it, a value that is not a key id: above
+// all a secret pasted where the id belongs.
+func keyID() validator.String {
+	return stringCheck{description: "must be a key id, key_…", check: checkKeyID}
+}
+
+// checkKeyID returns what is wrong with a key id, or "". Only the shapes
+// that are certainly wrong are refused; the contract makes ids opaque.
+func checkKeyID(s string) string {
+	switch {
+	case strings.HasPrefix(s, "pk_live_"), strings.HasPrefix(s, "pk_test_"):
+		return "looks like a secret key (pk_live_… or pk_test_…), not a key id. Use the key's id, key_…, as the " +
+			"PlexMCP dashboard and the plexmcp_api_keys data source show it; and since the secret has just been " +
+			"written down, consider rotating that key"
+	case strings.HasPrefix(s, pendingIDPrefix):
+		return "is the placeholder of an unfinished create, not a key id. Use the key's id, key_…"
+	case strings.TrimSpace(s) == "":
+		return "is empty. Use the key's id, key_…"
+	}
+	return ""
 }
 
 func baseURLFormat() validator.String {
