@@ -23,13 +23,20 @@
 //     description clears it; null for the other optional create fields
 //     means absent. In a PATCH, mode, expires_at and expires_in_days are
 //     refused whenever present, even as null, before the key is looked up.
-//   - Check order: rate limit (429), injected fault (503), authentication
-//     (401), management-only routes (403), body size (413), media type
-//     (415), JSON (400), then the route's own checks.
+//   - Check order: rate limit (429), injected fault (503), body size (413,
+//     on every route, whatever the key), authentication (401),
+//     management-only routes (403), media type (415), JSON (400), then the
+//     route's own checks. Unknown and unclean paths (//v1/mcps) pass the
+//     same checks before their 404, so they carry the rate-limit headers.
+//   - Methods outside GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS are
+//     counted together as OTHER in RequestCounts; at most 32 User-Agents are
+//     counted apart. Idempotency records keep a SHA-256 of the body.
 //   - Idempotency-Key must be a single non-empty value of at most 255
 //     characters (else 400 validation_error naming Idempotency-Key). The
 //     body is compared after it has parsed as JSON, so malformed JSON is a
 //     400 even under a known key.
 //   - Usage (last_used_at, request_count) is written to the state file
-//     lazily and on Close; every mutation is written before it is answered.
+//     every second and on Close, so a crash loses at most a second of usage
+//     counts; every mutation (keys, revocations) is written before it is
+//     answered. Writing usage on every request would fsync on every read.
 package refserver

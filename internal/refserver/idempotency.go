@@ -1,7 +1,7 @@
 package refserver
 
 import (
-	"bytes"
+	"crypto/sha256"
 	"net/http"
 	"time"
 )
@@ -11,10 +11,11 @@ const (
 	maxIdempotencyKeyLen = 255
 )
 
-// idemRecord remembers one create made under an Idempotency-Key: the exact
-// body it was made with and, once it committed, the exact answer.
+// idemRecord remembers one create made under an Idempotency-Key: a digest
+// of the exact body it was made with (a body may be up to 1 MiB, and a
+// record lives a day) and, once it committed, the exact answer.
 type idemRecord struct {
-	body     []byte
+	body     [sha256.Size]byte
 	at       time.Time // server clock when first seen
 	inFlight bool
 	status   int
@@ -55,18 +56,23 @@ func (s *Server) beginIdempotentLocked(o *org, key string, body []byte) (*idemRe
 		switch {
 		case rec.inFlight:
 			return rec, idemInFlight
-		case !bytes.Equal(rec.body, body):
+		case rec.body != sha256.Sum256(body):
 			return rec, idemMismatch
 		default:
 			return rec, idemReplay
 		}
 	}
-	for k, rec := range o.idem { // forget what the window has passed
-		if !rec.inFlight && now.Sub(rec.at) >= idempotencyWindow {
-			delete(o.idem, k)
+	// Forget what the window has passed, at most once a minute: a sweep
+	// per create would make a busy day quadratic.
+	if now.Sub(o.idemSwept) >= time.Minute {
+		o.idemSwept = now
+		for k, rec := range o.idem {
+			if !rec.inFlight && now.Sub(rec.at) >= idempotencyWindow {
+				delete(o.idem, k)
+			}
 		}
 	}
-	rec := &idemRecord{body: bytes.Clone(body), at: now, inFlight: true}
+	rec := &idemRecord{body: sha256.Sum256(body), at: now, inFlight: true}
 	o.idem[key] = rec
 	return rec, idemNew
 }

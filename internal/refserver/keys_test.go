@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"hash/crc32"
+	"math"
 	"math/big"
 	"strings"
 	"testing"
@@ -137,14 +138,20 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"bad checksum second key":    {SecondOrgAdminKey: badChecksum},
 		"same key for both":          {AdminKey: k, SecondOrgAdminKey: k},
 		"negative rate limit":        {RateLimit: -1},
+		"NaN rate limit":             {RateLimit: math.NaN()},
+		"infinite rate limit":        {RateLimit: math.Inf(1)},
+		"NaN fail rate":              {FailRate: math.NaN()},
 		"fail rate above one":        {FailRate: 1.5},
 		"negative fail rate":         {FailRate: -0.1},
 		"state in a missing dir":     {StatePath: t.TempDir() + "/missing/state.json"},
 		"admin key with whitespace ": {AdminKey: " " + k},
 	} {
-		if _, err := New(cfg); err == nil {
-			t.Errorf("%s: New succeeded", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := New(cfg); err == nil {
+				t.Error("New succeeded")
+			}
+		})
 	}
 	s, err := New(Config{AdminKey: k})
 	if err != nil || s.AdminKey() != k || !wellFormedKey(s.SecondOrgAdminKey()) {

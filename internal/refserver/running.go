@@ -20,6 +20,10 @@ const (
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 5 * time.Second
+	// usageFlushInterval bounds how much usage (last_used_at,
+	// request_count) a crash can lose: keys and revocations are written
+	// before they are acknowledged, usage at most this long after.
+	usageFlushInterval = time.Second
 )
 
 // Running is a Server bound to a TCP listener.
@@ -38,6 +42,9 @@ type Running struct {
 	// before giving up on it, so Close drops them at once instead.
 	connMu sync.Mutex
 	fresh  map[net.Conn]bool
+
+	stopFlush chan struct{} // closed by Close; ends flushLoop
+	flushDone chan struct{} // closed when flushLoop has returned
 }
 
 // Start listens on addr ("" picks a free loopback port) and serves in a
@@ -74,10 +81,21 @@ func Listen(addr string, cfg Config) (*Running, error) {
 		errLog = io.Discard
 	}
 	r := &Running{
-		Server:  s,
-		BaseURL: "http://" + dialableAddr(ln.Addr()) + "/v1",
-		ln:      ln,
-		fresh:   map[net.Conn]bool{},
+		Server:    s,
+		BaseURL:   "http://" + dialableAddr(ln.Addr()) + "/v1",
+		ln:        ln,
+		fresh:     map[net.Conn]bool{},
+		stopFlush: make(chan struct{}),
+		flushDone: make(chan struct{}),
+	}
+	if cfg.StatePath != "" {
+		tick := time.NewTicker(usageFlushInterval)
+		go func() {
+			defer tick.Stop()
+			r.flushLoop(tick.C)
+		}()
+	} else {
+		close(r.flushDone)
 	}
 	r.http = &http.Server{
 		Handler:           s.Handler(),
@@ -113,6 +131,20 @@ func (r *Running) closeFreshConns() {
 	}
 }
 
+// flushLoop writes usage to the state file at every tick until Close. A
+// failed write is retried at the next tick; Close reports the last one.
+func (r *Running) flushLoop(tick <-chan time.Time) {
+	defer close(r.flushDone)
+	for {
+		select {
+		case <-r.stopFlush:
+			return
+		case <-tick:
+			_ = r.Flush()
+		}
+	}
+}
+
 // Serve answers requests until Close. It returns nil after Close.
 func (r *Running) Serve() error {
 	if err := r.http.Serve(r.ln); !errors.Is(err, http.ErrServerClosed) {
@@ -145,6 +177,8 @@ func (r *Running) Close() error {
 			_ = r.http.Close()
 		}
 		_ = r.ln.Close() // in case Serve never ran
+		close(r.stopFlush)
+		<-r.flushDone
 		r.closeErr = errors.Join(err, r.Flush())
 	})
 	return r.closeErr

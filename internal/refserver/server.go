@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -66,8 +67,8 @@ type Server struct {
 // and MCPs in it are loaded; otherwise the seed organisations are written
 // there, so an unwritable path fails now rather than on the first create.
 func New(cfg Config) (*Server, error) {
-	if cfg.RateLimit < 0 {
-		return nil, fmt.Errorf("refserver: rate limit %v is negative", cfg.RateLimit)
+	if !(cfg.RateLimit >= 0) || math.IsInf(cfg.RateLimit, 0) { // NaN fails >= too
+		return nil, fmt.Errorf("refserver: rate limit %v is not a finite number of requests per second, 0 or more", cfg.RateLimit)
 	}
 	if !(cfg.FailRate >= 0 && cfg.FailRate <= 1) {
 		return nil, fmt.Errorf("refserver: fail rate %v is outside 0..1", cfg.FailRate)
@@ -138,6 +139,9 @@ func (s *Server) SetClockOffset(d time.Duration) { s.clockOffset.Store(int64(d))
 func (s *Server) SetFailRate(f float64) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
+	if math.IsNaN(f) {
+		f = 0
+	}
 	s.failRate = min(max(f, 0), 1)
 }
 
@@ -204,7 +208,7 @@ func (s *Server) UserAgents() map[string]int {
 
 // Flush writes usage (last_used_at, request_count) to the state file if it
 // changed since the last write. Mutations are written before they are
-// acknowledged; usage is written lazily, because fsyncing on every read
+// acknowledged; usage is written every second (see Running), because fsyncing on every read
 // would make the server crawl, and on Close.
 func (s *Server) Flush() error {
 	s.mu.Lock()

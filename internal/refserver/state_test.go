@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -174,5 +175,46 @@ func TestUsageIsFlushedOnClose(t *testing.T) {
 	}
 	if got := s.APIKeys()[0]; got.RequestCount != 3 || got.LastUsedAt == nil {
 		t.Errorf("after restart: %+v", got)
+	}
+}
+
+// Usage reaches the state file on the flusher's tick, not only at Close,
+// so a crash loses at most one interval of usage. The test drives the tick
+// by hand instead of waiting for the real one.
+func TestUsageIsFlushedWithoutClose(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.json")
+	ts := newTestServer(t, Config{}) // no state file: no flusher of its own
+	ts.statePath = path
+	ts.flushDone = make(chan struct{})
+	tick := make(chan time.Time)
+	go ts.flushLoop(tick)
+
+	k := ts.createKey(t, allMCPs("used"))
+	ts.do(t, "GET", "/mcps", k.Key, nil).wantStatus(t, http.StatusOK)
+	tick <- time.Time{}
+	tick <- time.Time{} // taken only once the first flush has finished
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st stateFile
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, o := range st.Organizations {
+		for _, sk := range o.APIKeys {
+			if sk.ID == k.ID {
+				found = true
+				if sk.RequestCount != 1 || sk.LastUsedAt == nil {
+					t.Errorf("state file: request_count %d, last_used_at %v; want 1 and set", sk.RequestCount, sk.LastUsedAt)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the state file does not hold key %s", k.ID)
 	}
 }

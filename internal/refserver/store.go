@@ -86,6 +86,7 @@ type org struct {
 	mcps        []*mcp // ordered by created_at, then id
 	keys        map[string]*apiKey
 	idem        map[string]*idemRecord
+	idemSwept   time.Time // server clock of the last sweep of expired records
 }
 
 func newOrg(id string, mcps []*mcp) *org {
