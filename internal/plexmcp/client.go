@@ -360,6 +360,11 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 		if errors.As(err, &apiErr) {
 			apiErr.Attempts = attempts
 			apiErr.Message = c.log.scrub.string(apiErr.Message)
+			// Details echo input (an unknown MCP id, say), which may be
+			// a key pasted into the wrong attribute.
+			for k, v := range apiErr.Details {
+				apiErr.Details[k] = c.log.scrub.value(v)
+			}
 			return nil, apiErr
 		}
 		return nil, c.scrubErr(fmt.Errorf("plexmcp: %s %s: %w", r.method, st.path, err))

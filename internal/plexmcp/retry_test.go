@@ -349,14 +349,19 @@ func TestMalformedResponses(t *testing.T) {
 		body       string
 		wantAPIErr *APIError // nil: a plain (non-API) error
 	}{
-		"garbage 200":            {status: 200, body: "<html>hello</html>"},
-		"200 without success":    {status: 200, body: `{"data":{"id":"mcp_1"}}`},
-		"200 without data":       {status: 200, body: `{"success":true}`},
-		"200 wrong data type":    {status: 200, body: `{"success":true,"data":[1,2]}`},
-		"200 saying it failed":   {status: 200, body: errBody("forbidden", "no"), wantAPIErr: &APIError{StatusCode: 200, Code: "forbidden", Message: "no", Attempts: 1}},
-		"garbage 404":            {status: 404, body: "<html>not here</html>", wantAPIErr: &APIError{StatusCode: 404, Attempts: 1}},
-		"empty 403":              {status: 403, wantAPIErr: &APIError{StatusCode: 403, Attempts: 1}},
-		"error echoing a key":    {status: 400, body: errBody("validation_error", "bad key pk_live_abcdefABCDEF0123456789"), wantAPIErr: &APIError{StatusCode: 400, Code: "validation_error", Message: "bad key pk_live_[redacted]", Attempts: 1}},
+		"garbage 200":          {status: 200, body: "<html>hello</html>"},
+		"200 without success":  {status: 200, body: `{"data":{"id":"mcp_1"}}`},
+		"200 without data":     {status: 200, body: `{"success":true}`},
+		"200 wrong data type":  {status: 200, body: `{"success":true,"data":[1,2]}`},
+		"200 saying it failed": {status: 200, body: errBody("forbidden", "no"), wantAPIErr: &APIError{StatusCode: 200, Code: "forbidden", Message: "no", Attempts: 1}},
+		"garbage 404":          {status: 404, body: "<html>not here</html>", wantAPIErr: &APIError{StatusCode: 404, Attempts: 1}},
+		"empty 403":            {status: 403, wantAPIErr: &APIError{StatusCode: 403, Attempts: 1}},
+		"error echoing a key":  {status: 400, body: errBody("validation_error", "bad key pk_live_abcdefABCDEF0123456789"), wantAPIErr: &APIError{StatusCode: 400, Code: "validation_error", Message: "bad key pk_live_[redacted]", Attempts: 1}},
+		"details echoing a key": {
+			status:     400,
+			body:       `{"success":false,"error":{"code":"validation_error","message":"Unknown MCP","details":{"field":"mcp_ids","value":"pk_live_abcdefABCDEF0123456789"}}}`,
+			wantAPIErr: &APIError{StatusCode: 400, Code: "validation_error", Message: "Unknown MCP", Details: map[string]any{"field": "mcp_ids", "value": "pk_live_[redacted]"}, Attempts: 1},
+		},
 		"truncated error object": {status: 400, body: `{"success":false,"error":{"code":"valid`, wantAPIErr: &APIError{StatusCode: 400, Attempts: 1}},
 	}
 	for name, tc := range tests {
