@@ -113,8 +113,8 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"all_mcps": schema.BoolAttribute{
 				MarkdownDescription: "Set to `true` to let the key invoke every MCP of the organisation, including " +
-					"MCPs added later. Exactly one of `all_mcps` and `mcp_ids` must be set. Switching between " +
-					"them is an in-place update.",
+					"MCPs added later. Exactly one of `all_mcps` and `mcp_ids` must be set, and `all_mcps` only " +
+					"to `true` (leave it unset to use `mcp_ids`). Switching between them is an in-place update.",
 				Optional: true,
 			},
 			"mcp_ids": schema.SetAttribute{
@@ -162,7 +162,8 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "The renewal window: from `rotate_before_days` days before `expires_at`, every " +
 					"plan replaces the key, so a scheduled apply rotates it before it expires. Needs `expires_at` " +
 					"or `expires_in_days`; at least 1 and shorter than the key's lifetime. With " +
-					"`expires_in_days = 90` and `rotate_before_days = 14`, applies from day 76 on rotate the key.",
+					"`expires_in_days = 90` and `rotate_before_days = 14`, applies from day 76 on rotate the key. " +
+					"Changing it is an in-place update that calls no API, and counts from the same plan.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},

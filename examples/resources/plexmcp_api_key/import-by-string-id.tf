@@ -1,4 +1,4 @@
 import {
   to = plexmcp_api_key.ci
-  id = "key_0123456789abcdef"
+  id = "key_3Vb8kQ2mZt7LxN4pR9sW"
 }
