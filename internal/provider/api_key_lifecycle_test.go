@@ -56,9 +56,10 @@ func TestAccAPIKeyResource_renewalWindow(t *testing.T) {
 					acctest.CaptureString(keyAddr, "id", &firstID),
 					acctest.CaptureString(keyAddr, "key", &firstKey),
 					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						want := srv.Now().Add(90 * day)
-						if k.ExpiresAt == nil || k.ExpiresAt.Sub(want).Abs() > time.Minute {
-							return fmt.Errorf("server expiry %v, want about %v", k.ExpiresAt, want)
+						// PlexMCP counts the days from creation.
+						want := k.CreatedAt.Add(90 * day)
+						if k.ExpiresAt == nil || !k.ExpiresAt.Equal(want) {
+							return fmt.Errorf("server expiry %v, want created_at + 90 days = %v", k.ExpiresAt, want)
 						}
 						return nil
 					}),
@@ -205,6 +206,7 @@ func TestAccAPIKeyResource_expired(t *testing.T) {
 func TestAccAPIKeyResource_expiredByProviderClock(t *testing.T) {
 	srv := acctest.Start(t, refserver.Config{})
 	clock := &testClock{}
+	var oldID string
 	cfg := keyConfig(srv, `
   name            = "clock"
   all_mcps        = true
@@ -214,7 +216,7 @@ func TestAccAPIKeyResource_expiredByProviderClock(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.Factories(provider.WithClock(clock.now)),
 		CheckDestroy:             checkAllRevoked(srv),
 		Steps: []resource.TestStep{
-			{Config: cfg},
+			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &oldID)}},
 			{
 				PreConfig: func() { clock.set(6 * day) },
 				Config:    cfg,
@@ -224,6 +226,18 @@ func TestAccAPIKeyResource_expiredByProviderClock(t *testing.T) {
 				// The new key expires 5 days after the server's now, which the
 				// shifted provider clock already considers past.
 				ExpectNonEmptyPlan: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ID == oldID {
+							return fmt.Errorf("key %s was not replaced", oldID)
+						}
+						if old, ok := acctest.ServerKey(srv, oldID); !ok || old.Status != plexmcp.StatusRevoked {
+							return fmt.Errorf("the replaced key %s is %q, want revoked", oldID, old.Status)
+						}
+						return nil
+					}),
+					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+				},
 			},
 		},
 	})

@@ -69,9 +69,9 @@ func TestAccEnvironmentKeysModule_quickstart(t *testing.T) {
 						"development": {acctest.MCPWeather: 403, acctest.MCPCalculator: 403, acctest.MCPSandbox: 200},
 					}),
 					acctest.ExpectServerKey(srv, "module.production.plexmcp_api_key.this", func(k refserver.KeyRecord) error {
-						want := srv.Now().Add(90 * 24 * time.Hour)
-						if k.Name != "quickstart-production" || k.ExpiresAt == nil || k.ExpiresAt.Sub(want).Abs() > time.Minute {
-							return fmt.Errorf("production key on the server: name %q, expires %v; want quickstart-production, about %v", k.Name, k.ExpiresAt, want)
+						want := k.CreatedAt.Add(90 * 24 * time.Hour)
+						if k.Name != "quickstart-production" || k.ExpiresAt == nil || !k.ExpiresAt.Equal(want) {
+							return fmt.Errorf("production key on the server: name %q, expires %v; want quickstart-production, created_at + 90 days = %v", k.Name, k.ExpiresAt, want)
 						}
 						return nil
 					}),
