@@ -373,7 +373,10 @@ func TestGoldenFixturesAreAllChecked(t *testing.T) {
 		"invoke_response.json": true, "create_request.json": true, "create_request_all_mcps.json": true,
 		"patch_request.json": true, "invoke_request.json": true,
 	}
-	files, _ := filepath.Glob(filepath.Join(goldenDir, "*.json"))
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.json"))
+	if err != nil || len(files) < len(known) {
+		t.Fatalf("found %d fixtures in %s (%v), want at least the %d known ones", len(files), goldenDir, err, len(known))
+	}
 	var unchecked []string
 	for _, f := range files {
 		name := filepath.Base(f)

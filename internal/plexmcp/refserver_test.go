@@ -126,6 +126,7 @@ func TestMCPs(t *testing.T) {
 		"name filter":                {client: e.admin, opts: ListMCPsOptions{Name: "Calculator"}, want: []MCP{calculator}},
 		"name filter is exact":       {client: e.admin, opts: ListMCPsOptions{Name: "calculator"}},
 		"status filter":              {client: e.admin, opts: ListMCPsOptions{Status: "active"}, want: []MCP{weather, calculator, sandbox}},
+		"status filter narrows":      {client: e.admin, opts: ListMCPsOptions{Status: "inactive"}}, // every seeded MCP is active
 		"access key sees its grants": {client: access, want: []MCP{calculator}},
 	}
 	for name, tc := range lists {

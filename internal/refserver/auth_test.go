@@ -69,17 +69,18 @@ func TestMalformedKeysSkipTheStore(t *testing.T) {
 	for name, tc := range map[string]struct {
 		auth        string
 		wantLookups int64
+		wantStatus  int
 	}{
-		"bad checksum":   {"Bearer " + admin[:45] + flipChar(admin[45]), 0},
-		"malformed":      {"Bearer pk_live_short", 0},
-		"wrong prefix":   {"Bearer sk_live_" + admin[8:], 0},
-		"unknown but ok": {"Bearer " + mintKey(modeLive), 1},
-		"valid":          {"Bearer " + admin, 1},
+		"bad checksum":   {"Bearer " + admin[:45] + flipChar(admin[45]), 0, http.StatusUnauthorized},
+		"malformed":      {"Bearer pk_live_short", 0, http.StatusUnauthorized},
+		"wrong prefix":   {"Bearer sk_live_" + admin[8:], 0, http.StatusUnauthorized},
+		"unknown but ok": {"Bearer " + mintKey(modeLive), 1, http.StatusUnauthorized},
+		"valid":          {"Bearer " + admin, 1, http.StatusOK},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Not parallel: the lookup counter is shared.
 			before := ts.lookups.Load()
-			ts.do(t, "GET", "/mcps", "", nil, "Authorization", tc.auth)
+			ts.do(t, "GET", "/mcps", "", nil, "Authorization", tc.auth).wantStatus(t, tc.wantStatus)
 			if got := ts.lookups.Load() - before; got != tc.wantLookups {
 				t.Errorf("store lookups = %d, want %d", got, tc.wantLookups)
 			}
