@@ -12,16 +12,24 @@ import (
 	"strings"
 )
 
-var keyShape = regexp.MustCompile(`pk_(live|test)_[0-9A-Za-z]+`)
+// keyShape matches the key formats PlexMCP has documented: pmcp_ keys
+// (pmcp_01 followed by 80 hex characters today) and the older pk_live_ and
+// pk_test_ keys. The first group is what stays readable.
+var keyShape = regexp.MustCompile(`(pmcp_[0-9A-Za-z]{7}|pk_(?:live|test)_)[0-9A-Za-z]+`)
 
-// Hide returns text with each of secrets, and its part after a pk_live_ or
-// pk_test_ prefix, replaced by "[redacted]", and anything else key-shaped
-// cut to its prefix.
+// visible is how much of a named secret is public: the 12 characters that
+// PlexMCP's hosted API reports as a key's prefix.
+const visible = 12
+
+// Hide returns text with each of secrets, and its part after the first 12
+// characters (the public prefix), replaced by "[redacted]", and anything
+// else key-shaped cut to its prefix.
 func Hide(text string, secrets ...string) string {
 	for _, s := range secrets {
-		if len(s) > len("pk_live_") {
-			text = strings.ReplaceAll(text, s[len("pk_live_"):], "[redacted]")
+		if len(s) > visible {
+			text = strings.ReplaceAll(text, s, s[:visible]+"[redacted]")
+			text = strings.ReplaceAll(text, s[visible:], "[redacted]")
 		}
 	}
-	return keyShape.ReplaceAllString(text, "pk_${1}_[redacted]")
+	return keyShape.ReplaceAllString(text, "${1}[redacted]")
 }
