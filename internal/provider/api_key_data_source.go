@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -170,11 +169,4 @@ func apiKeyToMetadataModel(ctx context.Context, k *plexmcp.APIKey) (apiKeyMetada
 		m.MCPIDs, diags = types.SetValueFrom(ctx, types.StringType, k.Permissions.MCPIDs)
 	}
 	return m, diags
-}
-
-func optionalTime(t *time.Time) timetypes.RFC3339 {
-	if t == nil {
-		return timetypes.NewRFC3339Null()
-	}
-	return timetypes.NewRFC3339TimeValue(t.UTC())
 }

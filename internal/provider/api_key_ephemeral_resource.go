@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -38,9 +37,9 @@ const (
 	// ephemeralCloseTimeout bounds the revoke at the end of a run.
 	ephemeralCloseTimeout = 2 * time.Minute
 
-	// privateKeyKey names the private data that carries the key's id from
+	// privateOpenedKey names the private data that carries the opened key (its id, never its secret) from
 	// Open to Close.
-	privateKeyKey = "api_key"
+	privateOpenedKey = "opened_key"
 )
 
 // NewAPIKeyEphemeralResource returns the plexmcp_api_key ephemeral resource.
@@ -86,35 +85,24 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 			"a key that outlives the run, use the `plexmcp_api_key` resource.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
-				MarkdownDescription: "A name that says which run uses the key, 1 to 100 characters without leading " +
-					"or trailing spaces, for example `ci-deploy`. It is what the PlexMCP dashboard shows while the " +
-					"key exists.",
-				Required: true,
-				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, 100),
-					stringCheck{description: "must not start or end with whitespace", check: checkTrimmed},
-				},
+				MarkdownDescription: nameDescription + " It is what the PlexMCP dashboard shows while the key exists.",
+				Required:            true,
+				Validators:          nameValidators(),
 			},
 			"description": schema.StringAttribute{
-				MarkdownDescription: "Notes on the key's use, up to 500 characters. Defaults to empty.",
+				MarkdownDescription: descriptionDescription,
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtMost(500)},
+				Validators:          descriptionValidators(),
 			},
 			"all_mcps": schema.BoolAttribute{
-				MarkdownDescription: "Set to `true` to let the key invoke every MCP of the organisation. Exactly " +
-					"one of `all_mcps` and `mcp_ids` must be set.",
-				Optional: true,
+				MarkdownDescription: allMCPsDescription,
+				Optional:            true,
 			},
 			"mcp_ids": schema.SetAttribute{
-				MarkdownDescription: "The ids of the MCPs the key may invoke (`mcp_…`), for example from the " +
-					"`plexmcp_mcp` or `plexmcp_mcps` data source. At least one. Exactly one of `all_mcps` and " +
-					"`mcp_ids` must be set.",
-				ElementType: types.StringType,
-				Optional:    true,
-				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
-				},
+				MarkdownDescription: mcpIDsDescription,
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          mcpIDsValidators(),
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "`live` (the default) makes a `pk_live_…` key; `test` makes a `pk_test_…` key " +
@@ -259,7 +247,7 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 		resp.Diagnostics.AddError("Error Recording Ephemeral PlexMCP API Key",
 			fmt.Sprintf("The key could not be recorded for revocation at the end of the run: %s. This is a bug in the provider.", err))
 	} else {
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyKey, private)...)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateOpenedKey, private)...)
 	}
 	if resp.Diagnostics.HasError() {
 		// Terraform closes only what opened successfully; revoke now rather
@@ -271,7 +259,7 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 // Close revokes the key as soon as Terraform no longer needs it.
 func (e *apiKeyEphemeralResource) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
 	ctx = maskSecrets(ctx)
-	raw, diags := req.Private.GetKey(ctx, privateKeyKey)
+	raw, diags := req.Private.GetKey(ctx, privateOpenedKey)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() || len(raw) == 0 {
 		return

@@ -164,6 +164,7 @@ func TestAccAPIKeyResource_renewalWindowEdited(t *testing.T) {
 // kept as if it worked.
 func TestAccAPIKeyResource_expired(t *testing.T) {
 	srv := acctest.Start(t, refserver.Config{})
+	clock := &testClock{}
 	var firstID string
 	cfg := keyConfig(srv, `
   name            = "short-lived"
@@ -174,14 +175,19 @@ func TestAccAPIKeyResource_expired(t *testing.T) {
   }
 `)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
+		ProtoV6ProviderFactories: acctest.Factories(provider.WithClock(clock.now)),
 		CheckDestroy:             checkAllRevoked(srv),
 		Steps: []resource.TestStep{
 			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &firstID)}},
 			{
-				// The server's clock passes the expiry; the provider's does not,
-				// so this is the status read back from the API at work.
-				PreConfig: func() { srv.SetClockOffset(31 * day) },
+				// Both clocks pass the expiry: the refresh reads the status
+				// "expired" from the server, and the replacement's 30 days
+				// count from the provider's clock, which agrees with the
+				// server's as real clocks do.
+				PreConfig: func() {
+					srv.SetClockOffset(31 * day)
+					clock.set(31 * day)
+				},
 				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
@@ -223,9 +229,8 @@ func TestAccAPIKeyResource_expiredByProviderClock(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
-				// The new key expires 5 days after the server's now, which the
-				// shifted provider clock already considers past.
-				ExpectNonEmptyPlan: true,
+				// The new key's 5 days count from the provider's clock, so the
+				// plan after the apply is empty: no key born expired.
 				ConfigStateChecks: []statecheck.StateCheck{
 					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
 						if k.ID == oldID {

@@ -4,17 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -96,37 +93,26 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "A name that says who uses the key, 1 to 100 characters without leading or " +
-					"trailing spaces, for example `ci-production`. Updated in place.",
-				Required: true,
-				Validators: []validator.String{
-					stringvalidator.UTF8LengthBetween(1, 100),
-					stringCheck{description: "must not start or end with whitespace", check: checkTrimmed},
-				},
+				MarkdownDescription: nameDescription + " Updated in place.",
+				Required:            true,
+				Validators:          nameValidators(),
 			},
 			"description": schema.StringAttribute{
-				MarkdownDescription: "Notes on the key's use, up to 500 characters. Updated in place. Defaults to empty.",
+				MarkdownDescription: descriptionDescription + " Updated in place.",
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(""),
-				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(500)},
+				Validators:          descriptionValidators(),
 			},
 			"all_mcps": schema.BoolAttribute{
-				MarkdownDescription: "Set to `true` to let the key invoke every MCP of the organisation, including " +
-					"MCPs added later. Exactly one of `all_mcps` and `mcp_ids` must be set, and `all_mcps` only " +
-					"to `true` (leave it unset to use `mcp_ids`). Switching between them is an in-place update.",
-				Optional: true,
+				MarkdownDescription: allMCPsDescription + " Switching between them is an in-place update.",
+				Optional:            true,
 			},
 			"mcp_ids": schema.SetAttribute{
-				MarkdownDescription: "The ids of the MCPs the key may invoke (`mcp_…`), for example from the " +
-					"`plexmcp_mcp` data source. At least one. Exactly one of `all_mcps` and `mcp_ids` must be set. " +
-					"Updated in place.",
-				ElementType: types.StringType,
-				Optional:    true,
-				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
-				},
+				MarkdownDescription: mcpIDsDescription + " Updated in place.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          mcpIDsValidators(),
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "`live` (the default) makes a `pk_live_…` key; `test` makes a `pk_test_…` key " +
@@ -223,14 +209,20 @@ func (r *apiKeyResource) ConfigValidators(_ context.Context) []resource.ConfigVa
 	}
 }
 
+// apiKeyConfigRules is what ValidateConfig reads from the configuration.
+type apiKeyConfigRules struct {
+	AllMCPs          types.Bool        `tfsdk:"all_mcps"`
+	MCPIDs           types.Set         `tfsdk:"mcp_ids"`
+	ExpiresAt        timetypes.RFC3339 `tfsdk:"expires_at"`
+	ExpiresInDays    types.Int64       `tfsdk:"expires_in_days"`
+	RotateBeforeDays types.Int64       `tfsdk:"rotate_before_days"`
+}
+
 // ValidateConfig checks the rules that span attributes and that the library
 // validators cannot word helpfully.
 func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg apiKeyResourceModel
-	resp.Diagnostics.Append(getAttributes(ctx, req.Config, map[string]any{
-		"all_mcps": &cfg.AllMCPs, "mcp_ids": &cfg.MCPIDs, "rotate_before_days": &cfg.RotateBeforeDays,
-		"expires_at": &cfg.ExpiresAt, "expires_in_days": &cfg.ExpiresInDays,
-	})...)
+	var cfg apiKeyConfigRules
+	resp.Diagnostics.Append(readAttributes(ctx, req.Config, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -252,111 +244,102 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 }
 
-// validatePermissionsConfig enforces "all_mcps = true, or a non-empty
-// mcp_ids", which resource and ephemeral resource share.
-func validatePermissionsConfig(allMCPs types.Bool, mcpIDs types.Set, diags *diag.Diagnostics) {
-	if allMCPs.IsUnknown() || mcpIDs.IsUnknown() {
-		return
-	}
-	switch {
-	case !allMCPs.IsNull() && !allMCPs.ValueBool():
-		diags.AddAttributeError(path.Root("all_mcps"), "Invalid all_mcps Value",
-			"all_mcps = false does not choose any MCPs. Set all_mcps = true to reach every MCP of the "+
-				"organisation, or remove all_mcps and list the MCPs in mcp_ids.")
-	case allMCPs.IsNull() && mcpIDs.IsNull():
-		diags.AddAttributeError(path.Root("mcp_ids"), "Missing MCP Permissions",
-			"Choose which MCPs the key may invoke: set all_mcps = true, or list their ids in mcp_ids "+
-				"(for example data.plexmcp_mcp.weather.id).")
-	case !allMCPs.IsNull() && !mcpIDs.IsNull():
-		diags.AddAttributeError(path.Root("mcp_ids"), "Conflicting MCP Permissions",
-			"Set either all_mcps = true or mcp_ids, not both. Remove mcp_ids to reach every MCP, or remove "+
-				"all_mcps to reach only the listed ones.")
-	}
+// apiKeyExpiryConfig is the configured expiry, which ModifyPlan turns into
+// a planned expires_at.
+type apiKeyExpiryConfig struct {
+	ExpiresAt     timetypes.RFC3339 `tfsdk:"expires_at"`
+	ExpiresInDays types.Int64       `tfsdk:"expires_in_days"`
 }
 
-// ModifyPlan derives expires_at from the configuration, and plans a
-// replacement for a key that no longer works or is inside its renewal
-// window. Terraform calls it again with no prior state when it replaces,
-// which is where the create-time checks run.
+// apiKeyPlanned is what ModifyPlan reads from the proposed plan.
+type apiKeyPlanned struct {
+	RotateBeforeDays types.Int64 `tfsdk:"rotate_before_days"`
+}
+
+// apiKeyPrior is what ModifyPlan reads from the prior state.
+type apiKeyPrior struct {
+	ID            types.String      `tfsdk:"id"`
+	KeyPrefix     types.String      `tfsdk:"key_prefix"`
+	Status        types.String      `tfsdk:"status"`
+	ExpiresAt     timetypes.RFC3339 `tfsdk:"expires_at"`
+	ExpiresInDays types.Int64       `tfsdk:"expires_in_days"`
+}
+
+// ModifyPlan plans expires_at from the configuration, and a replacement for
+// a key that no longer works or is inside its renewal window. Terraform
+// calls it again with no prior state when it replaces, which is where the
+// create-time checks run.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // Destroy.
 	}
-	// Every plan of every key passes through here, so read only the
-	// attributes the rules need: decoding the whole model three times per
-	// resource was a measurable share of a large plan (see make bench).
-	var cfg, state, plan apiKeyResourceModel
 	creating := req.State.Raw.IsNull()
-	d := getAttributes(ctx, req.Config, map[string]any{"expires_at": &cfg.ExpiresAt, "expires_in_days": &cfg.ExpiresInDays})
-	d.Append(getAttributes(ctx, req.Plan, map[string]any{"rotate_before_days": &plan.RotateBeforeDays})...)
+	var (
+		cfg     apiKeyExpiryConfig
+		planned apiKeyPlanned
+		prior   apiKeyPrior
+	)
+	resp.Diagnostics.Append(readAttributes(ctx, req.Config, &cfg)...)
+	resp.Diagnostics.Append(readAttributes(ctx, req.Plan, &planned)...)
 	if !creating {
-		d.Append(getAttributes(ctx, req.State, map[string]any{
-			"id": &state.ID, "key_prefix": &state.KeyPrefix, "status": &state.Status, "expires_at": &state.ExpiresAt,
-			"expires_in_days": &state.ExpiresInDays, "rotate_before_days": &state.RotateBeforeDays,
-		})...)
+		resp.Diagnostics.Append(readAttributes(ctx, req.State, &prior)...)
 	}
-	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	now := r.now()
 
-	// expires_at follows the configuration alone: an explicit date, the
-	// date PlexMCP derived from an unchanged expires_in_days, or never.
-	switch {
-	case !cfg.ExpiresAt.IsNull():
-		plan.ExpiresAt = cfg.ExpiresAt
-	case !cfg.ExpiresInDays.IsNull():
-		sameLifetime := state.ExpiresInDays.Equal(cfg.ExpiresInDays) ||
-			adoptedAfterImport(ctx, req.Private, state.ExpiresInDays.IsNull())
-		if !creating && sameLifetime && !state.ExpiresAt.IsNull() {
-			plan.ExpiresAt = state.ExpiresAt
-		} else {
-			plan.ExpiresAt = timetypes.NewRFC3339Unknown()
-		}
-	default:
-		plan.ExpiresAt = timetypes.NewRFC3339Null()
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("expires_at"), plan.ExpiresAt)...)
+	expiresAt := planExpiry(cfg, prior, creating, adoptedAfterImport(ctx, req.Private, prior.ExpiresInDays.IsNull()))
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("expires_at"), expiresAt)...)
 
 	if creating {
-		r.checkNewKeyExpiry(plan, now, &resp.Diagnostics)
+		checkNewKeyExpiry(expiresAt, planned.RotateBeforeDays, now, &resp.Diagnostics)
 		return
 	}
-	if !sameInstant(plan.ExpiresAt, state.ExpiresAt) {
+	if !sameSecond(expiresAt, prior.ExpiresAt) {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("expires_at"))
 	}
-	if reason := replacementReason(state, plan.RotateBeforeDays, now); reason != "" {
+	if reason := replacementReason(prior, planned.RotateBeforeDays, now); reason != "" {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
 		resp.Diagnostics.AddAttributeWarning(path.Root("status"), "PlexMCP API Key Will Be Replaced",
 			fmt.Sprintf("API key %s (%s) %s, so this plan replaces it. With lifecycle { create_before_destroy = true } "+
-				"the new key exists before the old one is revoked.", state.ID.ValueString(), state.KeyPrefix.ValueString(), reason))
+				"the new key exists before the old one is revoked.", prior.ID.ValueString(), prior.KeyPrefix.ValueString(), reason))
 	}
 }
 
-// attributeGetter is what tfsdk.Config, tfsdk.Plan and tfsdk.State share.
-type attributeGetter interface {
-	GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics
-}
-
-// getAttributes reads top-level attributes into the given targets.
-func getAttributes(ctx context.Context, src attributeGetter, targets map[string]any) diag.Diagnostics {
-	var diags diag.Diagnostics
-	for name, target := range targets {
-		diags.Append(src.GetAttribute(ctx, path.Root(name), target)...)
+// planExpiry is the expires_at a plan shows: an explicit date; for
+// expires_in_days, the date already in state while the lifetime is
+// unchanged (or was just adopted by an import), else unknown until the key
+// is created; or never.
+//
+// A new key's date is not planned from the clock: Terraform plans every
+// resource again when it applies a plan and refuses a planned value that
+// changed, and a plan saved today may be applied tomorrow. Create counts
+// the days from the moment the key is made instead.
+func planExpiry(cfg apiKeyExpiryConfig, prior apiKeyPrior, creating, adopted bool) timetypes.RFC3339 {
+	switch {
+	case !cfg.ExpiresAt.IsNull():
+		return cfg.ExpiresAt
+	case !cfg.ExpiresInDays.IsNull():
+		sameLifetime := prior.ExpiresInDays.Equal(cfg.ExpiresInDays) || adopted
+		if !creating && sameLifetime && !prior.ExpiresAt.IsNull() {
+			return prior.ExpiresAt
+		}
+		return timetypes.NewRFC3339Unknown()
+	default:
+		return timetypes.NewRFC3339Null()
 	}
-	return diags
 }
 
 // checkNewKeyExpiry applies the rules that hold only for a key about to be
 // created: an expiry in the future, and a renewal window that has not
 // already started.
-func (r *apiKeyResource) checkNewKeyExpiry(plan apiKeyResourceModel, now time.Time, diags *diag.Diagnostics) {
-	if plan.ExpiresAt.IsNull() || plan.ExpiresAt.IsUnknown() {
+func checkNewKeyExpiry(expires timetypes.RFC3339, rotateBeforeDays types.Int64, now time.Time, diags *diag.Diagnostics) {
+	if expires.IsNull() || expires.IsUnknown() {
 		return
 	}
-	expiresAt, d := plan.ExpiresAt.ValueRFC3339Time()
+	expiresAt, d := expires.ValueRFC3339Time()
 	if d.HasError() {
 		diags.Append(d...)
 		return
@@ -365,16 +348,16 @@ func (r *apiKeyResource) checkNewKeyExpiry(plan apiKeyResourceModel, now time.Ti
 		diags.AddAttributeError(path.Root("expires_at"), "API Key Expiry In The Past",
 			fmt.Sprintf("expires_at (%s) is not in the future, so the new key would never work. Set a later "+
 				"expires_at, or use expires_in_days to count from the moment the key is created.",
-				plan.ExpiresAt.ValueString()))
+				expires.ValueString()))
 		return
 	}
-	if !plan.RotateBeforeDays.IsNull() && !plan.RotateBeforeDays.IsUnknown() {
-		windowStart := expiresAt.Add(-days(plan.RotateBeforeDays.ValueInt64()))
+	if !rotateBeforeDays.IsNull() && !rotateBeforeDays.IsUnknown() {
+		windowStart := expiresAt.Add(-days(rotateBeforeDays.ValueInt64()))
 		if !windowStart.After(now) {
 			diags.AddAttributeError(path.Root("rotate_before_days"), "Renewal Window Already Open",
 				fmt.Sprintf("A key expiring at %s with rotate_before_days = %d would be inside its renewal window "+
 					"from the moment it is created, and every plan would replace it. Set a later expires_at or a "+
-					"smaller rotate_before_days.", plan.ExpiresAt.ValueString(), plan.RotateBeforeDays.ValueInt64()))
+					"smaller rotate_before_days.", expires.ValueString(), rotateBeforeDays.ValueInt64()))
 		}
 	}
 }
@@ -382,28 +365,28 @@ func (r *apiKeyResource) checkNewKeyExpiry(plan apiKeyResourceModel, now time.Ti
 // replacementReason says why an existing key can no longer be kept, or "".
 // The renewal window is the planned one, so that editing rotate_before_days
 // takes effect in the same plan, including to call off a rotation.
-func replacementReason(state apiKeyResourceModel, rotateBeforeDays types.Int64, now time.Time) string {
-	switch state.Status.ValueString() {
+func replacementReason(prior apiKeyPrior, rotateBeforeDays types.Int64, now time.Time) string {
+	switch prior.Status.ValueString() {
 	case plexmcp.StatusRevoked:
 		return "was revoked outside Terraform"
 	case plexmcp.StatusExpired:
 		return "has expired"
 	}
-	if state.ExpiresAt.IsNull() || state.ExpiresAt.IsUnknown() {
+	if prior.ExpiresAt.IsNull() || prior.ExpiresAt.IsUnknown() {
 		return ""
 	}
-	expiresAt, d := state.ExpiresAt.ValueRFC3339Time()
+	expiresAt, d := prior.ExpiresAt.ValueRFC3339Time()
 	if d.HasError() {
 		return ""
 	}
 	if !expiresAt.After(now) {
-		return fmt.Sprintf("expired at %s", state.ExpiresAt.ValueString())
+		return fmt.Sprintf("expired at %s", prior.ExpiresAt.ValueString())
 	}
 	if !rotateBeforeDays.IsNull() && !rotateBeforeDays.IsUnknown() {
 		n := rotateBeforeDays.ValueInt64()
 		if windowStart := expiresAt.Add(-days(n)); !now.Before(windowStart) {
 			return fmt.Sprintf("expires at %s and is inside its %d-day renewal window (rotate_before_days)",
-				state.ExpiresAt.ValueString(), n)
+				prior.ExpiresAt.ValueString(), n)
 		}
 	}
 	return ""
@@ -421,7 +404,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	createReq, d := createRequestFromModel(ctx, plan, newIdempotencyKey())
+	createReq, d := createRequestFromModel(ctx, plan, newIdempotencyKey(), r.now())
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -434,7 +417,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 			// The key may exist on the server. Record it as pending (Terraform
 			// keeps it tainted), so the next apply or destroy finds it with
 			// the same idempotency key instead of leaving it unmanaged.
-			markPending(&plan, createReq.IdempotencyKey)
+			markPending(&plan, createReq)
 			resp.Diagnostics.AddError("PlexMCP API Key Recorded As Pending", fmt.Sprintf("PlexMCP may have created the "+
 				"key %q before the connection failed. Terraform stored it as %s (tainted). The next terraform apply "+
 				"(which replaces it) or destroy looks it up with the same idempotency key and revokes it, so no key is "+
@@ -447,14 +430,14 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	tflog.Debug(ctx, "created PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix, "replayed": created.Replayed})
 
 	plan.Key = types.StringValue(created.Key.Reveal())
-	resp.Diagnostics.Append(applyAPIKey(ctx, &plan, &created.APIKey)...)
+	resp.Diagnostics.Append(plan.setFromAPI(ctx, &created.APIKey)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // createRequestFromModel builds the create request. It is a pure function
 // of the model, so a pending create can be replayed byte for byte from
 // state, which the server's idempotency check requires.
-func createRequestFromModel(ctx context.Context, m apiKeyResourceModel, idempotencyKey string) (plexmcp.CreateAPIKeyRequest, diag.Diagnostics) {
+func createRequestFromModel(ctx context.Context, m apiKeyResourceModel, idempotencyKey string, now time.Time) (plexmcp.CreateAPIKeyRequest, diag.Diagnostics) {
 	req := plexmcp.CreateAPIKeyRequest{
 		Name:           m.Name.ValueString(),
 		Description:    m.Description.ValueString(),
@@ -463,97 +446,18 @@ func createRequestFromModel(ctx context.Context, m apiKeyResourceModel, idempote
 	}
 	diags := permissionsFromModel(ctx, m.AllMCPs, m.MCPIDs, &req.Permissions)
 	switch {
-	case !m.ExpiresInDays.IsNull():
-		n := m.ExpiresInDays.ValueInt64()
-		req.ExpiresInDays = &n
 	case !m.ExpiresAt.IsNull() && !m.ExpiresAt.IsUnknown():
 		t, d := m.ExpiresAt.ValueRFC3339Time()
 		diags.Append(d...)
+		t = t.UTC()
+		req.ExpiresAt = &t
+	case !m.ExpiresInDays.IsNull():
+		// The lifetime counts from now, the moment the key is created (see
+		// planExpiry); PlexMCP is sent the date.
+		t := now.Add(days(m.ExpiresInDays.ValueInt64())).UTC().Truncate(time.Second)
 		req.ExpiresAt = &t
 	}
 	return req, diags
-}
-
-// pendingIDPrefix marks a key whose create may have committed on the server
-// although its answer never arrived. The rest of the id is the create's
-// idempotency key.
-const pendingIDPrefix = "pending:"
-
-func markPending(m *apiKeyResourceModel, idempotencyKey string) {
-	m.ID = types.StringValue(pendingIDPrefix + idempotencyKey)
-	m.Key = types.StringNull()
-	m.KeyPrefix = types.StringNull()
-	m.Status = types.StringNull()
-	m.CreatedAt = timetypes.NewRFC3339Null()
-	if m.ExpiresAt.IsUnknown() {
-		m.ExpiresAt = timetypes.NewRFC3339Null()
-	}
-}
-
-// resolvePending replays a pending create with its idempotency key, which
-// Delete does before revoking. The server answers with the key it
-// committed or, if the first attempt never got through, creates it now;
-// either way the key becomes known and can be revoked. No error answer
-// proves that nothing was created (a 401 is about the provider's own key, a
-// 422 means a record exists), so any failure keeps the instance in state.
-func resolvePending(ctx context.Context, client *plexmcp.Client, m *apiKeyResourceModel) diag.Diagnostics {
-	idem := strings.TrimPrefix(m.ID.ValueString(), pendingIDPrefix)
-	req, diags := createRequestFromModel(ctx, *m, idem)
-	if diags.HasError() {
-		return diags
-	}
-	created, err := client.CreateAPIKey(ctx, req)
-	if err != nil {
-		addAPIError(&diags, "Error Resolving Pending PlexMCP API Key", err)
-		diags.AddError("PlexMCP API Key May Still Exist",
-			fmt.Sprintf("An earlier create of the API key %q got no answer, and replaying it failed, so it is not "+
-				"known whether PlexMCP holds that key. Terraform keeps it in state so that it is not forgotten. Fix "+
-				"the error above and apply again; or, if the PlexMCP dashboard shows no active key named %q (revoke "+
-				"it there if it does), remove it with terraform state rm.", m.Name.ValueString(), m.Name.ValueString()))
-		return diags
-	}
-	tflog.Info(ctx, "resolved pending PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix, "replayed": created.Replayed})
-	m.Key = types.StringValue(created.Key.Reveal())
-	diags.Append(applyAPIKey(ctx, m, &created.APIKey)...)
-	return diags
-}
-
-func isPending(m apiKeyResourceModel) bool {
-	return strings.HasPrefix(m.ID.ValueString(), pendingIDPrefix)
-}
-
-// createWithRecovery creates a key, and if the outcome is unknown after the
-// client's retries (the server may have committed a create whose answer was
-// lost), replays the same idempotent request once more on a fresh deadline.
-// A replay either returns the committed key, which then lands in state, or
-// proves nothing was created. Without it a timeout could leave a live key
-// that Terraform does not know about.
-func createWithRecovery(ctx context.Context, client *plexmcp.Client, req plexmcp.CreateAPIKeyRequest) (*plexmcp.CreatedAPIKey, error) {
-	created, err := client.CreateAPIKey(ctx, req)
-	// An interrupt (Ctrl-C) stops here: the caller records the key as
-	// pending, and the next apply settles it. A timeout or exhausted
-	// retries get one more try on a fresh deadline.
-	if err == nil || !outcomeUnknown(err) || errors.Is(ctx.Err(), context.Canceled) {
-		return created, err
-	}
-	tflog.Warn(ctx, "create outcome unknown; replaying with the same idempotency key", map[string]any{"error": err.Error()})
-	recoverCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	created, replayErr := client.CreateAPIKey(recoverCtx, req)
-	if replayErr == nil {
-		return created, nil
-	}
-	return nil, fmt.Errorf("%w (a replay with the same idempotency key also failed: %v)", err, replayErr)
-}
-
-// outcomeUnknown reports whether a failed create may still have committed:
-// anything but a definite 4xx answer from the server.
-func outcomeUnknown(err error) bool {
-	var apiErr *plexmcp.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode >= 500 || apiErr.StatusCode == 429 || apiErr.StatusCode == 409
-	}
-	return true
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -585,7 +489,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		addAPIError(&resp.Diagnostics, "Error Reading PlexMCP API Key", err)
 		return
 	}
-	resp.Diagnostics.Append(applyAPIKey(ctx, &state, key)...)
+	resp.Diagnostics.Append(state.setFromAPI(ctx, key)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -645,7 +549,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		// a moment ago) shows up at the next refresh instead of as an
 		// inconsistent result now.
 		plannedStatus := plan.Status
-		resp.Diagnostics.Append(applyAPIKey(ctx, &plan, key)...)
+		resp.Diagnostics.Append(plan.setFromAPI(ctx, key)...)
 		plan.Status = plannedStatus
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -731,11 +635,11 @@ func (r *apiKeyResource) now() time.Time {
 	return time.Now()
 }
 
-// applyAPIKey copies what the API reports into the model. The secret, the
+// setFromAPI copies what the API reports about a key into the model. The secret, the
 // configuration-only attributes and timeouts are left as they are; an
 // expiry that names the same second as before keeps its spelling, so a
 // plan written with an offset does not show a diff.
-func applyAPIKey(ctx context.Context, m *apiKeyResourceModel, k *plexmcp.APIKey) diag.Diagnostics {
+func (m *apiKeyResourceModel) setFromAPI(ctx context.Context, k *plexmcp.APIKey) diag.Diagnostics {
 	var diags diag.Diagnostics
 	m.ID = types.StringValue(k.ID)
 	m.Name = types.StringValue(k.Name)
@@ -746,7 +650,7 @@ func applyAPIKey(ctx context.Context, m *apiKeyResourceModel, k *plexmcp.APIKey)
 	m.CreatedAt = timetypes.NewRFC3339TimeValue(k.CreatedAt.UTC())
 	if k.ExpiresAt == nil {
 		m.ExpiresAt = timetypes.NewRFC3339Null()
-	} else if !sameInstantAs(m.ExpiresAt, *k.ExpiresAt) {
+	} else if !holdsSecondOf(m.ExpiresAt, *k.ExpiresAt) {
 		m.ExpiresAt = timetypes.NewRFC3339TimeValue(k.ExpiresAt.UTC())
 	}
 	if k.Permissions.AllMCPs {
@@ -776,41 +680,6 @@ func permissionsFromModel(ctx context.Context, allMCPs types.Bool, mcpIDs types.
 	*out = plexmcp.Permissions{MCPIDs: ids}
 	return d
 }
-
-// sameInstant compares two optional timestamps to the second, the
-// precision PlexMCP stores. Unknown never equals anything.
-func sameInstant(a, b timetypes.RFC3339) bool {
-	if a.IsUnknown() || b.IsUnknown() {
-		return false
-	}
-	if a.IsNull() || b.IsNull() {
-		return a.IsNull() == b.IsNull()
-	}
-	bt, d := b.ValueRFC3339Time()
-	if d.HasError() {
-		return false
-	}
-	return sameInstantAs(a, bt)
-}
-
-func sameInstantAs(a timetypes.RFC3339, t time.Time) bool {
-	if a.IsNull() || a.IsUnknown() {
-		return false
-	}
-	at, d := a.ValueRFC3339Time()
-	return !d.HasError() && at.Truncate(time.Second).Equal(t.Truncate(time.Second))
-}
-
-func days(n int64) time.Duration { return time.Duration(n) * 24 * time.Hour }
-
-func checkTrimmed(s string) string {
-	if len(s) > 0 && (isSpace(s[0]) || isSpace(s[len(s)-1])) {
-		return "must not start or end with whitespace; PlexMCP trims names, and the trimmed name would differ from the configuration"
-	}
-	return ""
-}
-
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
 // newIdempotencyKey makes the one Idempotency-Key that a create and all of
 // its retries and replays share.

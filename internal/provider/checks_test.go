@@ -93,8 +93,8 @@ func TestReplacementReason(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			state := apiKeyResourceModel{Status: types.StringValue(tc.status), ExpiresAt: tc.expiresAt}
-			got := replacementReason(state, tc.window, now)
+			prior := apiKeyPrior{Status: types.StringValue(tc.status), ExpiresAt: tc.expiresAt}
+			got := replacementReason(prior, tc.window, now)
 			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
 				t.Errorf("replacementReason() = %q, want %q", got, tc.want)
 			}
@@ -102,7 +102,7 @@ func TestReplacementReason(t *testing.T) {
 	}
 }
 
-func TestSameInstant(t *testing.T) {
+func TestSameSecond(t *testing.T) {
 	t.Parallel()
 	mustParse := func(s string) timetypes.RFC3339 { return timetypes.NewRFC3339ValueMust(s) }
 	cases := map[string]struct {
@@ -120,8 +120,8 @@ func TestSameInstant(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if got := sameInstant(tc.a, tc.b); got != tc.want {
-				t.Errorf("sameInstant() = %v, want %v", got, tc.want)
+			if got := sameSecond(tc.a, tc.b); got != tc.want {
+				t.Errorf("sameSecond() = %v, want %v", got, tc.want)
 			}
 		})
 	}

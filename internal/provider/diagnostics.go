@@ -35,16 +35,18 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 	server := fmt.Sprintf("PlexMCP answered HTTP %d %s: %q.", apiErr.StatusCode, apiErr.Code, apiErr.Message)
 	switch apiErr.StatusCode {
 	case http.StatusUnauthorized:
-		diags.AddAttributeError(path.Root("api_key"), summary, fmt.Sprintf(
-			"%s\n\nThe provider's API key was rejected (Invalid or missing API key). Check that api_key or %s "+
-				"holds the complete management key, copied without extra whitespace; that the key has not been "+
-				"revoked and has not expired. The provider sends it as \"Authorization: Bearer <key>\": do not "+
-				"include the word Bearer yourself.", server, EnvAPIKey))
+		// The provider's own key is at fault, not this object's
+		// configuration: no attribute of this block to point at.
+		diags.AddError(summary, fmt.Sprintf(
+			"%s\n\nPlexMCP rejected the provider's API key (Invalid or missing API key). Check that api_key in "+
+				"the provider block, or %s, holds the complete key, copied without extra whitespace, and that the key "+
+				"has not been revoked and has not expired. The provider sends it as \"Authorization: ApiKey <key>\" "+
+				"itself: give the key alone.", server, EnvAPIKey))
 	case http.StatusForbidden:
-		diags.AddAttributeError(path.Root("api_key"), summary, fmt.Sprintf(
-			"%s\n\nManaging API keys needs a management key (created by an organisation owner). The provider's "+
-				"api_key is an access key, which may only list and invoke the MCPs it was granted. Configure "+
-				"a management key in api_key or %s.", server, EnvAPIKey))
+		diags.AddError(summary, fmt.Sprintf(
+			"%s\n\nPlexMCP refused this operation to the provider's API key. Check that api_key or %s belongs to "+
+				"the organisation whose keys this configuration manages, and that the operation is allowed (PlexMCP "+
+				"never revokes an organisation's only active key).", server, EnvAPIKey))
 	case http.StatusBadRequest:
 		field, _ := apiErr.Details["field"].(string)
 		if p, ok := fieldPaths[field]; ok {

@@ -155,27 +155,3 @@ func mcpToModel(ctx context.Context, m *plexmcp.MCP) (mcpModel, diag.Diagnostics
 		Tools:       tools,
 	}, diags
 }
-
-// dataFromProvider unpacks what Configure handed over; nil means the
-// provider could not configure a client yet.
-func dataFromProvider(v any, diags *diag.Diagnostics) *providerData {
-	if v == nil {
-		return nil
-	}
-	data, ok := v.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", v))
-		return nil
-	}
-	return data
-}
-
-func requireClient(data *providerData, diags *diag.Diagnostics) bool {
-	if data == nil || data.client == nil {
-		diags.AddError("PlexMCP Provider Not Configured",
-			"The provider has no API client, usually because api_key or base_url depends on a value that is "+
-				"not known yet. Apply the resources it depends on first (terraform apply -target), then apply again.")
-		return false
-	}
-	return true
-}

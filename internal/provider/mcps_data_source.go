@@ -2,14 +2,10 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -80,53 +76,6 @@ func mcpAttributes() map[string]schema.Attribute {
 		"status": schema.StringAttribute{MarkdownDescription: "The MCP's status, such as `active`.", Computed: true},
 		"tools":  schema.ListAttribute{MarkdownDescription: "The tools the MCP offers.", Computed: true, ElementType: types.StringType},
 	}
-}
-
-// nameRegexAttribute is the optional name filter that the list data sources
-// share. The expression is compiled at plan time, so a typo fails before
-// any request is made.
-func nameRegexAttribute(objects string) schema.StringAttribute {
-	return schema.StringAttribute{
-		MarkdownDescription: fmt.Sprintf("Keep only %[1]s whose name matches this [RE2 regular expression]"+
-			"(https://github.com/google/re2/wiki/Syntax). The match is unanchored: `ci` matches `ci-production` "+
-			"and `legacy-ci`; write `^ci-` for a prefix, and `(?i)` in front to ignore case. Leave unset for "+
-			"all %[1]s.", objects),
-		Optional:   true,
-		Validators: []validator.String{regexFormat()},
-	}
-}
-
-// regexFormat rejects a name_regex that does not compile. Without it a bad
-// expression would only surface when the data source is read, after any
-// resources planned before it.
-func regexFormat() validator.String {
-	return stringCheck{
-		description: "must be a valid RE2 regular expression",
-		check: func(s string) string {
-			if _, err := regexp.Compile(s); err != nil {
-				return fmt.Sprintf("must be a valid RE2 regular expression (https://github.com/google/re2/wiki/Syntax), "+
-					"but %s. Fix the expression; in HCL a backslash is written twice, as in \"^ci\\\\.\"", err)
-			}
-			return ""
-		},
-	}
-}
-
-// compileNameRegex returns the configured name filter, or nil when there is
-// none. The plan-time validator has already rejected a bad expression; this
-// catches one that was unknown then.
-func compileNameRegex(v types.String, diags *diag.Diagnostics) *regexp.Regexp {
-	if v.IsNull() || v.IsUnknown() {
-		return nil
-	}
-	re, err := regexp.Compile(v.ValueString())
-	if err != nil {
-		diags.AddAttributeError(path.Root("name_regex"), "Invalid Name Regular Expression",
-			fmt.Sprintf("name_regex %q is not a valid RE2 regular expression: %s. Fix the expression and apply again.",
-				v.ValueString(), err))
-		return nil
-	}
-	return re
 }
 
 func (d *mcpsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -76,6 +77,30 @@ type plexmcpProviderModel struct {
 type providerData struct {
 	client *plexmcp.Client
 	now    func() time.Time
+}
+
+// dataFromProvider unpacks what Configure handed over; nil means the
+// provider could not configure a client yet.
+func dataFromProvider(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", v))
+		return nil
+	}
+	return data
+}
+
+func requireClient(data *providerData, diags *diag.Diagnostics) bool {
+	if data == nil || data.client == nil {
+		diags.AddError("PlexMCP Provider Not Configured",
+			"The provider has no API client, usually because api_key or base_url depends on a value that is "+
+				"not known yet. Apply the resources it depends on first (terraform apply -target), then apply again.")
+		return false
+	}
+	return true
 }
 
 func (p *plexmcpProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {

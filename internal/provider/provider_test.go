@@ -29,7 +29,7 @@ func TestAccProvider_unauthorized(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.Factories(),
 		Steps: []resource.TestStep{{
 			Config:      acctest.ProviderConfigWithKey(srv, "pk_live_0000000000000000000000000000000000000000") + oneKey,
-			ExpectError: regexp.MustCompile(`(?s)Invalid or missing API key.*complete management key.*revoked.*Bearer`),
+			ExpectError: regexp.MustCompile(`(?s)Invalid or missing API key.*complete\s+key.*revoked.*give the key\s+alone`),
 		}},
 	})
 	if n := len(srv.APIKeys()); n != 0 {
