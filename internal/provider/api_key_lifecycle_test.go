@@ -188,7 +188,7 @@ func TestAccAPIKeyResource_expired(t *testing.T) {
 					srv.SetClockOffset(31 * day)
 					clock.set(31 * day)
 				},
-				Config:    cfg,
+				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
 				}},
