@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
@@ -23,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -36,6 +38,7 @@ var (
 	_ resource.ResourceWithModifyPlan       = (*apiKeyResource)(nil)
 	_ resource.ResourceWithValidateConfig   = (*apiKeyResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*apiKeyResource)(nil)
+	_ resource.ResourceWithIdentity         = (*apiKeyResource)(nil)
 )
 
 // Default operation timeouts. Creates get the most room: a create retried
@@ -197,6 +200,33 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
+}
+
+// apiKeyIdentity is the key's resource identity (Terraform 1.12 and
+// later): its id, which import blocks and terraform query use to name the
+// key without a secret.
+type apiKeyIdentity struct {
+	ID types.String `tfsdk:"id"`
+}
+
+func (r *apiKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "The key's id, as the PlexMCP dashboard and the plexmcp_api_keys data source show it.",
+			},
+		},
+	}
+}
+
+// setIdentity records the key's id as its identity. Terraform older than
+// 1.12 has no identities; the framework then passes none.
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id types.String, diags *diag.Diagnostics) {
+	if identity == nil {
+		return
+	}
+	diags.Append(identity.Set(ctx, apiKeyIdentity{ID: id})...)
 }
 
 func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -424,6 +454,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 				"left that Terraform does not know about. Run it within 24 hours, while PlexMCP still remembers the "+
 				"idempotency key.", createReq.Name, plan.ID.ValueString()))
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 		}
 		return
 	}
@@ -432,6 +463,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	plan.Key = types.StringValue(created.Key.Reveal())
 	resp.Diagnostics.Append(plan.setFromAPI(ctx, &created.APIKey)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 }
 
 // createRequestFromModel builds the create request. It is a pure function
@@ -467,6 +499,10 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
 		return
 	}
+	// The identity is the id, whatever the refresh finds: state written
+	// before identities existed (or by Terraform older than 1.12) gets one
+	// here, and a key found gone leaves with the identity it had.
+	setIdentity(ctx, resp.Identity, state.ID, &resp.Diagnostics)
 	timeout, d := state.Timeouts.Read(ctx, defaultReadTimeout)
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -553,6 +589,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		plan.Status = plannedStatus
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 	// Once state holds the configuration, later changes follow the usual rules.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
 }
@@ -583,18 +620,30 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 }
 
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	// An import block names the key by id (import { id = … }) or, from
+	// Terraform 1.12, by identity (import { identity = { id = … } }).
+	id := req.ID
+	if id == "" && req.Identity != nil {
+		var identity apiKeyIdentity
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		id = identity.ID.ValueString()
+	}
 	// Never repeat the id in the error: a user who mixed up key and id has
 	// just typed a secret.
-	if problem := checkKeyID(req.ID); problem != "" {
+	if problem := checkKeyID(id); problem != "" {
 		resp.Diagnostics.AddError("Invalid Import ID", "The import ID "+problem+".")
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	setIdentity(ctx, resp.Identity, types.StringValue(id), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 	resp.Diagnostics.AddWarning("Imported PlexMCP API Key Has No Secret",
 		fmt.Sprintf("PlexMCP shows a key's secret only when it is created, so the imported key %s has key = null. "+
 			"Everything else is managed as usual. If something needs the secret, replace the key (terraform apply "+
-			"-replace) and distribute the new one.", req.ID))
+			"-replace) and distribute the new one.", id))
 }
 
 // replaceUnlessImported describes the plan modifier of the
