@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -715,6 +716,25 @@ func (m *apiKeyResourceModel) setFromAPI(ctx context.Context, k *plexmcp.APIKey)
 		m.Key = types.StringNull()
 	}
 	return diags
+}
+
+// newAPIKeyResourceModel is the resource's view of a key found by listing,
+// for terraform query: what PlexMCP reports, with the inputs only a
+// configuration has (the secret, expires_in_days, the renewal window,
+// triggers, timeouts) null, as after an import.
+func newAPIKeyResourceModel(ctx context.Context, k *plexmcp.APIKey) (apiKeyResourceModel, diag.Diagnostics) {
+	m := apiKeyResourceModel{
+		Key:              types.StringNull(),
+		ExpiresAt:        timetypes.NewRFC3339Null(),
+		ExpiresInDays:    types.Int64Null(),
+		RotateBeforeDays: types.Int64Null(),
+		RotationTriggers: types.MapNull(types.StringType),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
+		})},
+	}
+	diags := m.setFromAPI(ctx, k)
+	return m, diags
 }
 
 func permissionsFromModel(ctx context.Context, allMCPs types.Bool, mcpIDs types.Set, out *plexmcp.Permissions) diag.Diagnostics {

@@ -3,10 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
@@ -41,12 +39,9 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"keys: which have expired, which were revoked, which nobody has used.",
 		Attributes: map[string]schema.Attribute{
 			"status": schema.StringAttribute{
-				MarkdownDescription: "Keep only keys with this status: `active`, `expired` or `revoked`. Filtered " +
-					"by PlexMCP. Leave unset for all keys.",
-				Optional: true,
-				Validators: []validator.String{
-					stringvalidator.OneOf(plexmcp.StatusActive, plexmcp.StatusExpired, plexmcp.StatusRevoked),
-				},
+				MarkdownDescription: keyStatusDescription,
+				Optional:            true,
+				Validators:          keyStatusValidators(),
 			},
 			"name_regex": nameRegexAttribute("keys"),
 			"api_keys": schema.ListNestedAttribute{

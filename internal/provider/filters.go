@@ -4,28 +4,48 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
 )
 
-// The name filters of the list data sources: an RE2 expression, checked at
-// plan time and applied by the provider, because PlexMCP filters by exact
-// name at most.
+// The filters of the lists: plexmcp_mcps, plexmcp_api_keys and the
+// plexmcp_api_key list resource (terraform query). The name filter is an RE2
+// expression, checked at plan time and applied by the provider, because
+// PlexMCP filters by exact name at most. The objects build their attributes
+// from different schema packages; the rules and words are shared here.
 
-// nameRegexAttribute is the optional name filter that the list data sources
-// share. The expression is compiled at plan time, so a typo fails before
-// any request is made.
+// nameRegexDescription describes the name filter of a list of objects.
+func nameRegexDescription(objects string) string {
+	return fmt.Sprintf("Keep only %[1]s whose name matches this [RE2 regular expression]"+
+		"(https://github.com/google/re2/wiki/Syntax). The match is unanchored: `ci` matches `ci-production` "+
+		"and `legacy-ci`; write `^ci-` for a prefix, and `(?i)` in front to ignore case. Leave unset for "+
+		"all %[1]s.", objects)
+}
+
+// nameRegexAttribute is the optional name filter of the list data sources.
+// The expression is compiled at plan time, so a typo fails before any
+// request is made.
 func nameRegexAttribute(objects string) schema.StringAttribute {
 	return schema.StringAttribute{
-		MarkdownDescription: fmt.Sprintf("Keep only %[1]s whose name matches this [RE2 regular expression]"+
-			"(https://github.com/google/re2/wiki/Syntax). The match is unanchored: `ci` matches `ci-production` "+
-			"and `legacy-ci`; write `^ci-` for a prefix, and `(?i)` in front to ignore case. Leave unset for "+
-			"all %[1]s.", objects),
-		Optional:   true,
-		Validators: []validator.String{regexFormat()},
+		MarkdownDescription: nameRegexDescription(objects),
+		Optional:            true,
+		Validators:          []validator.String{regexFormat()},
+	}
+}
+
+// keyStatusDescription describes the status filter of the key lists.
+const keyStatusDescription = "Keep only keys with this status: `active`, `expired` or `revoked`. Filtered by " +
+	"PlexMCP. Leave unset for all keys."
+
+// keyStatusValidators are the rules of the key lists' status filter.
+func keyStatusValidators() []validator.String {
+	return []validator.String{
+		stringvalidator.OneOf(plexmcp.StatusActive, plexmcp.StatusExpired, plexmcp.StatusRevoked),
 	}
 }
 

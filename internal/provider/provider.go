@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -38,6 +39,7 @@ const defaultRequestTimeout = 30 * time.Second
 var (
 	_ provider.Provider                       = (*plexmcpProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*plexmcpProvider)(nil)
+	_ provider.ProviderWithListResources      = (*plexmcpProvider)(nil)
 )
 
 // Option adjusts a provider instance. Options exist for tests, which need to
@@ -225,6 +227,8 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *plexmcpProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -239,6 +243,12 @@ func (p *plexmcpProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewMCPsDataSource,
 		NewAPIKeyDataSource,
 		NewAPIKeysDataSource,
+	}
+}
+
+func (p *plexmcpProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewAPIKeyListResource,
 	}
 }
 
