@@ -37,7 +37,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*Crea
 	}
 	return &CreatedAPIKey{
 		APIKey:   w.toAPIKey(),
-		Key:      Secret(w.Key),
+		Key:      NewSecret(w.Key),
 		Replayed: strings.EqualFold(strings.TrimSpace(resp.header.Get("Idempotent-Replayed")), "true"),
 	}, nil
 }

@@ -314,7 +314,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (*response, error) 
 		return nil, c.scrubErr(fmt.Errorf("plexmcp: %s %s: %w", r.method, r.path, err))
 	}
 	st.path = pathOnly(req.URL)
-	if c.apiKey != "" {
+	if !c.apiKey.IsZero() {
 		req.Header.Set("Authorization", "Bearer "+c.apiKey.Reveal())
 	}
 	req.Header.Set("Accept", "application/json")

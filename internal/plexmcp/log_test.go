@@ -11,7 +11,7 @@ import (
 
 func TestScrubber(t *testing.T) {
 	t.Parallel()
-	s := scrubber{key: "custom-admin-credential"}
+	s := scrubber{key: NewSecret("custom-admin-credential")}
 	u, _ := url.Parse("http://h/v1/api-keys/pk_test_abcDEF123?page=2")
 	tests := map[string]struct {
 		in   any
@@ -25,7 +25,7 @@ func TestScrubber(t *testing.T) {
 		"lower header name":  {in: "authorization=x", want: "[header]=x"},
 		"error value":        {in: errors.New("dial pk_live_Q1"), want: "dial pk_live_[redacted]"},
 		"URL keeps path":     {in: u, want: "/v1/api-keys/pk_test_[redacted]"},
-		"Stringer":           {in: Secret("pk_live_abc"), want: "[redacted]"},
+		"Stringer":           {in: NewSecret("pk_live_abc"), want: "[redacted]"},
 		"number kept":        {in: 429, want: 429},
 		"duration kept":      {in: time.Second, want: time.Second},
 		"other types":        {in: []string{"pk_live_abc"}, want: "[pk_live_[redacted]]"},

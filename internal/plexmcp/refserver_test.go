@@ -62,13 +62,13 @@ func startServer(t *testing.T, cfg refserver.Config) *env {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	log := &collector{}
-	admin := mustNew(t, fastConfig(srv.BaseURL, Secret(srv.AdminKey()), log))
+	admin := mustNew(t, fastConfig(srv.BaseURL, NewSecret(srv.AdminKey()), log))
 	return &env{srv: srv, admin: admin, log: log, acc: acc}
 }
 
 func (e *env) client(t *testing.T, key string) *Client {
 	t.Helper()
-	return mustNew(t, fastConfig(e.srv.BaseURL, Secret(key), e.log))
+	return mustNew(t, fastConfig(e.srv.BaseURL, NewSecret(key), e.log))
 }
 
 func (e *env) create(t *testing.T, r CreateAPIKeyRequest) *CreatedAPIKey {
@@ -437,7 +437,7 @@ func TestCreateReplaysWithSameIdempotencyKey(t *testing.T) {
 func TestCreatesSurviveInjectedFaults(t *testing.T) {
 	t.Parallel()
 	e := startServer(t, refserver.Config{FailRate: 0.5, Seed: 42})
-	cfg := fastConfig(e.srv.BaseURL, Secret(e.srv.AdminKey()), e.log)
+	cfg := fastConfig(e.srv.BaseURL, NewSecret(e.srv.AdminKey()), e.log)
 	cfg.MaxRetries = 12
 	c := mustNew(t, cfg)
 
@@ -452,7 +452,7 @@ func TestCreatesSurviveInjectedFaults(t *testing.T) {
 				t.Errorf("create %d: %v", i, err)
 				return
 			}
-			if k.Key == "" || k.ID == "" {
+			if k.Key.IsZero() || k.ID == "" {
 				t.Errorf("create %d returned no key", i)
 			}
 			if k.Replayed {
@@ -708,7 +708,7 @@ func TestPacingAgainstRateLimitedServer(t *testing.T) {
 			t.Parallel()
 			const rps = 5
 			e := startServer(t, refserver.Config{RateLimit: rps})
-			cfg := fastConfig(e.srv.BaseURL, Secret(e.srv.AdminKey()), e.log)
+			cfg := fastConfig(e.srv.BaseURL, NewSecret(e.srv.AdminKey()), e.log)
 			cfg.MaxRetries = DefaultMaxRetries
 			cfg.RetryWaitMax = 30 * time.Second
 			c := mustNew(t, cfg)
@@ -761,7 +761,7 @@ func TestPacingAgainstRateLimitedServer(t *testing.T) {
 func TestLoggerNeverSeesSecrets(t *testing.T) {
 	t.Parallel()
 	e := startServer(t, refserver.Config{FailRate: 0.3, Seed: 7, RateLimit: 20})
-	cfg := fastConfig(e.srv.BaseURL, Secret(e.srv.AdminKey()), e.log)
+	cfg := fastConfig(e.srv.BaseURL, NewSecret(e.srv.AdminKey()), e.log)
 	cfg.MaxRetries = 12
 	admin := mustNew(t, cfg)
 	ctx := testCtx(t)
@@ -816,7 +816,7 @@ func TestLoggerNeverSeesSecrets(t *testing.T) {
 func TestFormattingHidesSecrets(t *testing.T) {
 	t.Parallel()
 	e := startServer(t, refserver.Config{})
-	cfg := fastConfig(e.srv.BaseURL, Secret(e.srv.AdminKey()), nil)
+	cfg := fastConfig(e.srv.BaseURL, NewSecret(e.srv.AdminKey()), nil)
 	client := mustNew(t, cfg)
 	created, err := client.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "fmt", Permissions: Permissions{AllMCPs: true}})
 	if err != nil {
@@ -850,9 +850,9 @@ func TestNew(t *testing.T) {
 		"query":               {cfg: Config{BaseURL: "https://api.plexmcp.com/v1?x=1"}, wantErr: true},
 		"credentials in URL":  {cfg: Config{BaseURL: "https://u:pk_live_secret@api.plexmcp.com/v1"}, wantErr: true},
 		"unparsable":          {cfg: Config{BaseURL: "http://[::1"}, wantErr: true},
-		"key with a newline":  {cfg: Config{APIKey: "pk_live_abc\n"}, wantErr: true},
+		"key with a newline":  {cfg: Config{APIKey: NewSecret("pk_live_abc\n")}, wantErr: true},
 		"negative timeout":    {cfg: Config{RequestTimeout: -1}, wantErr: true},
-		"any key shape is ok": {cfg: Config{APIKey: "not-a-plexmcp-key"}, wantURL: DefaultBaseURL},
+		"any key shape is ok": {cfg: Config{APIKey: NewSecret("not-a-plexmcp-key")}, wantURL: DefaultBaseURL},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -877,7 +877,7 @@ func TestNew(t *testing.T) {
 func TestValidateAPIKeyFormat(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
-		key     Secret
+		key     string
 		wantErr bool
 	}{
 		"live":          {key: "pk_live_abc123"},
@@ -890,12 +890,12 @@ func TestValidateAPIKeyFormat(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			err := ValidateAPIKeyFormat(tc.key)
+			err := ValidateAPIKeyFormat(NewSecret(tc.key))
 			if (err != nil) != tc.wantErr {
 				t.Errorf("err = %v, wantErr %v", err, tc.wantErr)
 			}
-			if err != nil && tc.key != "" && strings.Contains(err.Error(), tc.key.Reveal()) {
-				t.Errorf("the error quotes the key: %s", testsecrets.Hide(err.Error(), tc.key.Reveal()))
+			if err != nil && tc.key != "" && strings.Contains(err.Error(), tc.key) {
+				t.Errorf("the error quotes the key: %s", testsecrets.Hide(err.Error(), tc.key))
 			}
 		})
 	}
@@ -907,12 +907,12 @@ func TestValidateAPIKeyFormat(t *testing.T) {
 func TestNotFoundIsConfirmed(t *testing.T) {
 	t.Parallel()
 	e := startServer(t, refserver.Config{})
-	good := mustNew(t, fastConfig(e.srv.BaseURL, Secret(e.srv.AdminKey()), nil))
+	good := mustNew(t, fastConfig(e.srv.BaseURL, NewSecret(e.srv.AdminKey()), nil))
 	created, err := good.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "live", Permissions: Permissions{AllMCPs: true}})
 	if err != nil {
 		t.Fatalf("CreateAPIKey: %v", err)
 	}
-	wrong := mustNew(t, fastConfig(strings.TrimSuffix(e.srv.BaseURL, "/v1"), Secret(e.srv.AdminKey()), nil))
+	wrong := mustNew(t, fastConfig(strings.TrimSuffix(e.srv.BaseURL, "/v1"), NewSecret(e.srv.AdminKey()), nil))
 	tests := map[string]struct {
 		call         func(*Client) error
 		wantNotFound bool

@@ -21,7 +21,7 @@ import (
 // server cannot produce on demand: exact Retry-After values, missing
 // rate-limit headers, garbage bodies, statuses it never sends.
 
-const testKey Secret = "pk_test_UnitTestKey0123456789abcdefghijkl123456"
+var testKey = NewSecret("pk_test_UnitTestKey0123456789abcdefghijkl123456")
 
 const mcpBody = `{"success":true,"data":{"id":"mcp_weather","name":"Weather API","description":"d","mode":"live","status":"active","tools":["get_weather"],"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}`
 
