@@ -41,7 +41,7 @@ func FuzzServerRequest(f *testing.F) {
 	}
 
 	// Seed with real bodies: the request fixtures, and the paths they go to.
-	fixtures, _ := filepath.Glob(filepath.Join(fixtureDir, "*_request*.json"))
+	fixtures, _ := filepath.Glob(filepath.Join(fixtureRoot, hostedFixtures, "*_request*.json"))
 	for _, name := range fixtures {
 		body, err := os.ReadFile(name)
 		if err != nil {
