@@ -45,20 +45,26 @@ type Logger interface {
 	Log(ctx context.Context, level Level, msg string, fields map[string]any)
 }
 
-// keyPattern matches anything shaped like a PlexMCP key. It is applied to
-// every logged string as a last line of defense: a key can reach a log
-// through an unexpected path (an id typed by a user, an error from a proxy
-// that echoes the request), and a redacted line costs nothing.
-var keyPattern = regexp.MustCompile(`pk_(live|test)_[A-Za-z0-9]+`)
+// keyPattern matches anything shaped like a PlexMCP key: pmcp_ keys, of
+// which the first 12 characters (what the hosted API reports as the key's
+// prefix) stay readable, and the older pk_live_/pk_test_ keys. It is
+// applied to every logged string as a last line of defence: a key can reach
+// a log through an unexpected path (an id typed by a user, an error from a
+// proxy that echoes the request), and a redacted line costs nothing.
+var keyPattern = regexp.MustCompile(`(pmcp_[0-9A-Za-z]{7}|pk_(?:live|test)_)[0-9A-Za-z]+`)
 
-// bearerPattern catches a credential in a rendered header, whatever its shape.
-var bearerPattern = regexp.MustCompile(`(?i)bearer\s+\S+`)
+// schemePattern catches a credential in a rendered header, whatever its
+// shape, after either API's scheme word.
+var schemePattern = regexp.MustCompile(`(?i)\b(bearer|apikey)(\s+)\S+`)
+
+// headerNames are red flags: if one appears, something is rendering
+// headers, so the text says nothing about them.
+var headerNames = regexp.MustCompile(`(?i)authorization|x-api-key`)
 
 // scrubber removes credentials from text bound for a log or an error.
 type scrubber struct {
 	// key is the client's own credential, removed verbatim even when it
-	// does not look like a PlexMCP key (a management key passed by a test
-	// harness may not).
+	// does not look like a PlexMCP key.
 	key Secret
 }
 
@@ -66,16 +72,9 @@ func (s scrubber) string(v string) string {
 	if k := s.key.Reveal(); k != "" && strings.Contains(v, k) {
 		v = strings.ReplaceAll(v, k, redacted)
 	}
-	v = keyPattern.ReplaceAllString(v, "pk_${1}_"+redacted)
-	v = bearerPattern.ReplaceAllString(v, "Bearer "+redacted)
-	// The header name itself is a red flag: if it appears, something is
-	// rendering headers, so say nothing about them.
-	if strings.Contains(strings.ToLower(v), "authorization") {
-		v = strings.ReplaceAll(v, "Authorization", "[header]")
-		v = strings.ReplaceAll(v, "authorization", "[header]")
-		v = strings.ReplaceAll(v, "AUTHORIZATION", "[header]")
-	}
-	return v
+	v = keyPattern.ReplaceAllString(v, "${1}"+redacted)
+	v = schemePattern.ReplaceAllString(v, "${1}${2}"+redacted)
+	return headerNames.ReplaceAllString(v, "[header]")
 }
 
 // value makes a field value safe to log. Numbers, booleans and durations
@@ -119,7 +118,7 @@ func (l logSink) log(ctx context.Context, level Level, msg string, fields map[st
 	}
 	clean := make(map[string]any, len(fields))
 	for k, v := range fields {
-		if strings.EqualFold(k, "authorization") {
+		if headerNames.MatchString(k) {
 			continue
 		}
 		clean[k] = l.scrub.value(v)

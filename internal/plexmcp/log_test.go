@@ -11,21 +11,27 @@ import (
 
 func TestScrubber(t *testing.T) {
 	t.Parallel()
-	s := scrubber{key: "custom-admin-credential"}
+	s := scrubber{key: NewSecret("custom-admin-credential")}
 	u, _ := url.Parse("http://h/v1/api-keys/pk_test_abcDEF123?page=2")
 	tests := map[string]struct {
 		in   any
 		want any
 	}{
+		"pmcp key":           {in: "got " + unitKey + " here", want: "got " + unitKey[:12] + "[redacted] here"},
+		"server key prefix":  {in: "prefix pmcp_018db4d4f83c...", want: "prefix pmcp_018db4d[redacted]..."},
+		"hosted key prefix":  {in: "prefix pmcp_018db4d", want: "prefix pmcp_018db4d"},
 		"live key":           {in: "got pk_live_abcDEF123 here", want: "got pk_live_[redacted] here"},
 		"test key":           {in: "pk_test_Z9", want: "pk_test_[redacted]"},
 		"own odd-shaped key": {in: "x custom-admin-credential y", want: "x [redacted] y"},
 		"bearer header":      {in: "Bearer abc.def", want: "Bearer [redacted]"},
+		"apikey header":      {in: "ApiKey abc.def", want: "ApiKey [redacted]"},
 		"header name":        {in: "Authorization: x", want: "[header]: x"},
 		"lower header name":  {in: "authorization=x", want: "[header]=x"},
+		"proxy header name":  {in: "X-API-Key: x", want: "[header]: x"},
 		"error value":        {in: errors.New("dial pk_live_Q1"), want: "dial pk_live_[redacted]"},
 		"URL keeps path":     {in: u, want: "/v1/api-keys/pk_test_[redacted]"},
-		"Stringer":           {in: Secret("pk_live_abc"), want: "[redacted]"},
+		"Stringer":           {in: NewSecret("pk_live_abc"), want: "[redacted]"},
+		"api_key setting":    {in: "api_key is empty", want: "api_key is empty"},
 		"number kept":        {in: 429, want: 429},
 		"duration kept":      {in: time.Second, want: time.Second},
 		"other types":        {in: []string{"pk_live_abc"}, want: "[pk_live_[redacted]]"},
@@ -47,7 +53,7 @@ func TestRetryableLoggerAdapter(t *testing.T) {
 	c := &collector{}
 	l := retryableLogger{ctx: t.Context(), sink: logSink{logger: c, scrub: scrubber{key: testKey}}}
 	l.Info("performing request", "method", "GET", "url", "http://h/v1/mcps?name=x")
-	l.Warn("odd", "authorization", "Bearer "+testKey.Reveal(), 7, "dropped: key is not a string")
+	l.Warn("odd", "authorization", "ApiKey "+testKey.Reveal(), 7, "dropped: key is not a string", "X-API-Key", testKey.Reveal())
 	l.Error("request failed", "error", errors.New("Get \"http://h/v1/api-keys/"+testKey.Reveal()+"\": EOF"))
 	l.Debug("retrying request", "request", "GET http://h/v1/api-keys?page=2 (status: 429)", "timeout", time.Second)
 	want := []logLine{
@@ -58,33 +64,5 @@ func TestRetryableLoggerAdapter(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, c.all()); diff != "" {
 		t.Errorf("adapter lines mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestErrorHelpers(t *testing.T) {
-	t.Parallel()
-	type verdicts struct{ NotFound, Unauthorized, Forbidden, Conflict, RateLimited, Validation bool }
-	tests := map[string]struct {
-		err  error
-		want verdicts
-	}{
-		"404":        {err: &APIError{StatusCode: 404, Code: CodeNotFound}, want: verdicts{NotFound: true}},
-		"401":        {err: &APIError{StatusCode: 401, Code: CodeUnauthorized}, want: verdicts{Unauthorized: true}},
-		"403":        {err: &APIError{StatusCode: 403, Code: CodeForbidden}, want: verdicts{Forbidden: true}},
-		"409":        {err: &APIError{StatusCode: 409, Code: CodeConflict}, want: verdicts{Conflict: true}},
-		"429":        {err: &APIError{StatusCode: 429, Code: CodeRateLimited}, want: verdicts{RateLimited: true}},
-		"validation": {err: &APIError{StatusCode: 400, Code: CodeValidation}, want: verdicts{Validation: true}},
-		"wrapped":    {err: errors.Join(errors.New("context"), &APIError{StatusCode: 404}), want: verdicts{NotFound: true}},
-		"plain":      {err: errors.New("404 not found"), want: verdicts{}},
-		"nil":        {err: nil, want: verdicts{}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got := verdicts{IsNotFound(tc.err), IsUnauthorized(tc.err), IsForbidden(tc.err), IsConflict(tc.err), IsRateLimited(tc.err), IsValidation(tc.err)}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("helpers mismatch (-want +got):\n%s", diff)
-			}
-		})
 	}
 }

@@ -10,32 +10,43 @@ import (
 
 // transport sits between go-retryablehttp and the real transport, so it sees
 // every attempt, retries included. Per attempt it waits for a send slot from
-// the credential's pacer, applies the per-attempt timeout (started after the
-// wait, so queueing behind the rate limit never eats into it), feeds the
-// response's rate-limit headers back to the pacer and logs one line.
+// the call's pacer, applies the per-attempt timeout (started after the
+// wait, so queueing behind a rate limit never eats into it), tells the
+// pacer how the attempt ended, samples the server's clock for creates, and
+// logs one line.
 type transport struct {
 	base    http.RoundTripper
-	pacer   *pacer
 	timeout time.Duration
 	log     logSink
+	skew    *skewClock
+	now     func() time.Time
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	st := callFrom(ctx)
 	attempt := 0
+	var p *pacer
+	var ticket *uint64
 	if st != nil {
 		attempt = st.beginAttempt()
+		p = st.pacer
+		ticket = &st.ticket
 	}
-	release, err := t.pacer.wait(ctx)
-	if err != nil {
-		return nil, err
+	var g *grant
+	if p != nil {
+		var err error
+		if g, err = p.acquire(ctx, ticket); err != nil {
+			return nil, err
+		}
 	}
 	actx, cancel := context.WithTimeout(ctx, t.timeout)
 	start := time.Now()
+	if st != nil {
+		st.markSent(t.now())
+	}
 	resp, err := t.base.RoundTrip(req.WithContext(actx))
 	elapsed := time.Since(start)
-	release(resp)
 
 	fields := map[string]any{
 		"method":   req.Method,
@@ -45,14 +56,44 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if err != nil {
 		cancel()
+		if g != nil {
+			g.done(nil, 0, false)
+		}
 		fields["error"] = err
 		t.log.log(ctx, LevelDebug, "PlexMCP API request failed", fields)
 		return nil, err
+	}
+	if t.skew != nil {
+		t.skew.observe(resp.Header.Get("Date"), t.now())
+	}
+	if g != nil {
+		hint, ok := t.hint(st, resp)
+		g.done(resp, hint, ok)
 	}
 	fields["status"] = resp.StatusCode
 	t.log.log(ctx, LevelDebug, "PlexMCP API request", fields)
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
+}
+
+// hint reads how long a 429 asks every caller of the key to wait: the
+// Retry-After header, else X-RateLimit-Reset, else what the API puts in
+// the body.
+func (t *transport) hint(st *callState, resp *http.Response) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return 0, false
+	}
+	now := time.Now()
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+		return d, true
+	}
+	if d, ok := untilReset(resp.Header.Get("X-RateLimit-Reset"), now); ok {
+		return d, true
+	}
+	if st != nil && st.dialect != nil {
+		return st.dialect.waitHint(resp.StatusCode, peekBody(resp))
+	}
+	return 0, false
 }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections, which

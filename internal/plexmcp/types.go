@@ -2,107 +2,152 @@ package plexmcp
 
 import "time"
 
-// These are the client's own view of PlexMCP objects. They are deliberately
-// independent of the reference server's wire types: golden fixtures under
-// internal/testdata/api pin both sides, so a misspelled field fails a test
-// instead of passing silently on both ends.
+// These are the client's view of PlexMCP objects, the same for both APIs.
+// Each API's wire structs are its own (hosted_wire.go, server_wire.go) and
+// share nothing with the reference server: golden fixtures pin both ends.
 
-// Key modes and statuses as the API spells them.
+// Key statuses.
 const (
-	ModeLive = "live"
-	ModeTest = "test"
-
 	StatusActive  = "active"
 	StatusExpired = "expired"
 	StatusRevoked = "revoked"
 )
 
-// MCP is an MCP server registered with the organization.
-type MCP struct {
-	ID          string
-	Name        string
-	Description string
-	Mode        string
-	Status      string
-	Tools       []string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
 // Permissions says which MCPs a key may invoke: every MCP of the
-// organization (AllMCPs), or exactly the listed ids.
+// organisation (AllMCPs), or exactly the listed ids.
 type Permissions struct {
 	AllMCPs bool
 	MCPIDs  []string
 }
 
-// APIKey is an access key's metadata. It never carries the secret.
-type APIKey struct {
-	ID           string
-	Name         string
-	Description  string
-	Mode         string
-	KeyPrefix    string
-	Permissions  Permissions
-	ExpiresAt    *time.Time
-	Status       string
-	CreatedAt    time.Time
-	LastUsedAt   *time.Time
-	RequestCount int64
-	RevokedAt    *time.Time
+// Usage counts a key's requests. A nil counter was not reported.
+type Usage struct {
+	TotalRequests     int64
+	RequestsToday     *int64
+	RequestsThisWeek  *int64
+	RequestsThisMonth *int64
 }
 
-// CreatedAPIKey is the create response: the metadata plus the secret, which
-// the API shows exactly once.
+// Activity is one invocation made with a key.
+type Activity struct {
+	Timestamp time.Time
+	MCPID     string
+	Tool      string
+	Status    string // "success" | "error"
+}
+
+// User is who created a key.
+type User struct {
+	ID    string
+	Email string
+}
+
+// APIKey is a key's metadata. It never carries the secret.
+type APIKey struct {
+	ID          string
+	Name        string
+	Description string
+	KeyPrefix   string
+	Permissions Permissions
+	// Status is "active", "expired" or "revoked". A PlexMCP server has no
+	// such field: there it is derived from ExpiresAt at the client's now.
+	Status    string
+	ExpiresAt *time.Time // UTC; nil = never
+	LastUsed  *time.Time // UTC
+	RevokedAt *time.Time // UTC
+	UpdatedAt *time.Time // UTC
+	CreatedAt time.Time  // UTC
+	Usage     Usage
+	// RateLimitRPM is the key's own requests-per-minute limit, where the
+	// API has one (Capabilities.KeyRateLimits).
+	RateLimitRPM *int64
+	CreatedBy    *User
+	// RecentActivity is nil where the API does not report it.
+	RecentActivity []Activity
+}
+
+// CreatedAPIKey is a new key with its secret, which the API shows only
+// this once.
 type CreatedAPIKey struct {
 	APIKey
 	Key Secret
-	// Replayed is true when the server answered from its idempotency record
-	// (a retry of a create that had already committed).
-	Replayed bool
+	// Pending is set when an earlier attempt of this create may have made
+	// another key that the client could not look for after this one
+	// succeeded: store it and pass it to SettleCreate later. Nil almost
+	// always.
+	Pending *PendingCreate
 }
 
-// CreateAPIKeyRequest is the body of POST /api-keys. At most one of
-// ExpiresAt and ExpiresInDays may be set.
+// CreateAPIKeyRequest describes a new key.
 type CreateAPIKeyRequest struct {
-	Name          string
-	Description   string
-	Mode          string // "" means the API default, live.
-	Permissions   Permissions
-	ExpiresAt     *time.Time
-	ExpiresInDays *int64
-	// IdempotencyKey is sent as the Idempotency-Key header and reused on
-	// every retry of this create. When empty the client generates one.
-	IdempotencyKey string
+	Name string
+	// Description is kept by the hosted API only
+	// (Capabilities.KeyDescriptions); a PlexMCP server refuses a non-empty
+	// one before any request is sent.
+	Description string
+	Permissions Permissions
+	ExpiresAt   *time.Time
+	// RateLimitRPM is for a PlexMCP server only
+	// (Capabilities.KeyRateLimits); nil means the server's default.
+	RateLimitRPM *int64
 }
 
-// UpdateAPIKeyRequest is the body of PATCH /api-keys/{id}; nil fields are
-// left unchanged.
+// UpdateAPIKeyRequest changes the non-nil fields of a key.
 type UpdateAPIKeyRequest struct {
 	Name        *string
-	Description *string
+	Description *string // hosted only
 	Permissions *Permissions
+	// RateLimitRPM is for a PlexMCP server only.
+	RateLimitRPM *int64
 }
 
-// ListMCPsOptions filters GET /mcps. Empty fields are not sent.
-type ListMCPsOptions struct {
-	Name   string
-	Status string
-}
-
-// ListAPIKeysOptions filters GET /api-keys. Empty fields are not sent.
+// ListAPIKeysOptions filters ListAPIKeys. Empty fields are not sent.
 type ListAPIKeysOptions struct {
 	Status string
 }
 
-// InvokeRequest is the body of POST /mcp/invoke.
+// PendingCreate is a create that may have left a key behind, taken from a
+// *CreateUncertainError (or CreatedAPIKey.Pending) for SettleCreate.
+type PendingCreate struct {
+	Name     string
+	From, To time.Time
+}
+
+// MCP is an MCP server registered with the organisation.
+type MCP struct {
+	ID           string
+	Name         string
+	Description  string
+	EndpointURL  string
+	Status       string // "active" | "inactive" (a PlexMCP server also knows others)
+	Health       string // "healthy" | "unhealthy" | "unknown"
+	CreatedAt    time.Time
+	LastActive   *time.Time
+	RequestCount int64
+	// Tools is filled by GetMCP, where the API reports them.
+	Tools []Tool
+}
+
+// Tool is one tool of an MCP.
+type Tool struct {
+	Name        string
+	Description string
+}
+
+// ListMCPsOptions filters ListMCPs. The hosted API's ?name= is not
+// documented, so callers filter by name themselves.
+type ListMCPsOptions struct {
+	Status string
+}
+
+// InvokeRequest is one tool call.
 type InvokeRequest struct {
 	MCPID     string
 	Tool      string
 	Arguments map[string]any
 }
 
-// InvokeResult is what an invocation returned.
+// InvokeResult is what a tool call returned.
 type InvokeResult struct {
 	MCPID  string
 	Tool   string

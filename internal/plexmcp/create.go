@@ -1,0 +1,331 @@
+package plexmcp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Creates on the hosted API: never two keys for one create, never a key
+// nobody knows about.
+//
+// The hosted API does not document Idempotency-Key, so the client sends one
+// but must stay correct when it is ignored. It resends a create by itself
+// only when the server provably did not act on it (the request was never
+// written, a 429, a 409 for an attempt with the same key still in flight).
+// Any other failure once the request may have reached the server makes the
+// create ambiguous: the client then looks for the key the failed attempt
+// may have made (same name, active, created inside the attempt's window by
+// the server's clock, not one of its own) and revokes it before making
+// another. If it found nothing it resends with the same Idempotency-Key,
+// so that a server that honours it replays a late commit instead of making
+// a second key; if it revoked something, with a fresh one, since the old
+// one would replay a revoked key. After a success that followed an
+// ambiguous attempt it looks once more for a late commit.
+
+// settleSlack widens a failed attempt's window on each side: the server
+// stores created_at to the second, and the clock skew estimated from Date
+// headers is good to about a second.
+const settleSlack = 3 * time.Second
+
+// window is one ambiguous attempt, by the client's clock.
+type window struct{ from, to time.Time }
+
+func (h *hostedAPI) createAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*CreatedAPIKey, error) {
+	if r.RateLimitRPM != nil {
+		return nil, &UnsupportedError{Operation: "a key rate limit", Reason: "the hosted API has no per-key rate limit"}
+	}
+	if err := checkExpiry(r.ExpiresAt, h.c.now(), false); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(hostedCreateOf(r))
+	if err != nil {
+		return nil, fmt.Errorf("plexmcp: encoding the API key: %w", err)
+	}
+	name := trimName(r.Name)
+	unlock, err := h.c.shared.names.lock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	idem, err := newIdempotencyKey()
+	if err != nil {
+		return nil, err
+	}
+	budget := h.c.maxRetries + 1 // POST attempts, across the whole create
+	var windows []window
+	for {
+		req := h.request(http.MethodPost, "/api-keys", nil, body)
+		req.resend, req.idempotent = resendUnprocessed, true
+		req.header = http.Header{"Idempotency-Key": {idem}}
+		req.maxRetries = max(budget-1, 0)
+		rep, err := h.c.do(ctx, req)
+		budget -= max(rep.attempts, 1)
+		if err == nil {
+			created, rerr := h.readCreated(ctx, rep, r)
+			if rerr == nil {
+				h.c.shared.own.add(created.ID)
+				if len(windows) > 0 {
+					h.sweep(ctx, name, windows, created)
+				}
+				return created, nil
+			}
+			// A success the client cannot read: the key exists, but its
+			// secret is lost. Settle it like any ambiguous failure.
+			err, rep.uncertain = rerr, true
+		}
+		if !rep.uncertain {
+			return nil, err
+		}
+		windows = append(windows, window{from: rep.sent, to: rep.ended})
+		h.c.log.log(ctx, LevelWarn, "PlexMCP API key create may have been applied; looking for the key before trying again", map[string]any{
+			"name": name, "error": err,
+		})
+		revoked, serr := h.settle(ctx, name, h.serverWindows(windows), "")
+		if serr != nil {
+			from, to := h.span(windows)
+			return nil, &CreateUncertainError{Name: h.c.log.scrub.string(name), From: from, To: to, Findable: true, Err: errors.Join(err, serr)}
+		}
+		if budget <= 0 || ctx.Err() != nil {
+			// Settled: nothing the failed attempts made is left active.
+			return nil, err
+		}
+		if len(revoked) > 0 {
+			if idem, err = newIdempotencyKey(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// readCreated reads a create answer, reading the key back only if the
+// answer lacks a field the result needs.
+func (h *hostedAPI) readCreated(ctx context.Context, rep *reply, r CreateAPIKeyRequest) (*CreatedAPIKey, error) {
+	var w hostedKey
+	if _, err := decodeHostedData(rep.status, rep.body, &w); err != nil {
+		return nil, h.c.scrubErr(fmt.Errorf("plexmcp: POST /api-keys: %w", err))
+	}
+	if w.Key == "" || w.ID == nil || *w.ID == "" {
+		return nil, fmt.Errorf("plexmcp: POST /api-keys: %w: the answer has no key or id", errMalformed)
+	}
+	created := &CreatedAPIKey{APIKey: w.apiKey(), Key: NewSecret(w.Key)}
+	if w.Description == nil {
+		// The create answer leaves the description out; the server
+		// stores it as sent.
+		created.Description = r.Description
+	}
+	if missing := w.missing(); len(missing) > 0 {
+		k, err := h.getAPIKey(ctx, *w.ID)
+		if err != nil {
+			h.c.log.log(ctx, LevelWarn, "PlexMCP API key created, but reading it back failed; its missing fields are taken from the request", map[string]any{
+				"id": *w.ID, "missing": fmt.Sprint(missing), "error": err,
+			})
+			if w.Permissions == nil {
+				created.Permissions = r.Permissions
+			}
+			if w.Status == nil {
+				created.Status = derivedStatus(created.ExpiresAt, h.c.now())
+			}
+			return created, nil
+		}
+		created.APIKey = *k
+	}
+	return created, nil
+}
+
+// settle revokes the active keys named name created inside one of
+// windows (by the server's clock), other than the client's own and keep,
+// and returns their ids.
+func (h *hostedAPI) settle(ctx context.Context, name string, windows []window, keep string) ([]string, error) {
+	keys, err := h.listAPIKeys(ctx, ListAPIKeysOptions{Status: StatusActive})
+	if err != nil {
+		return nil, err
+	}
+	revoked := []string{}
+	for _, k := range keys {
+		if k.Name != name || k.ID == keep || h.c.shared.own.has(k.ID) || !inWindows(k.CreatedAt, windows) {
+			continue
+		}
+		if err := h.revokeAPIKey(ctx, k.ID); err != nil && !IsNotFound(err) {
+			return revoked, err
+		}
+		h.c.log.log(ctx, LevelWarn, "Revoked an API key that a failed create attempt made", map[string]any{
+			"name": name, "id": k.ID, "created_at": k.CreatedAt.Format(time.RFC3339),
+		})
+		revoked = append(revoked, k.ID)
+	}
+	return revoked, nil
+}
+
+// sweep looks once more, after a create succeeded, for a late commit of
+// its earlier ambiguous attempts. If it cannot look, the created key
+// carries the record for SettleCreate.
+func (h *hostedAPI) sweep(ctx context.Context, name string, windows []window, created *CreatedAPIKey) {
+	if _, err := h.settle(ctx, name, h.serverWindows(windows), created.ID); err != nil {
+		from, to := h.span(windows)
+		created.Pending = &PendingCreate{Name: name, From: from, To: to}
+		h.c.log.log(ctx, LevelWarn, "PlexMCP API key created, but the client could not look for a late commit of an earlier attempt; settle it later", map[string]any{
+			"name": name, "error": err,
+		})
+	}
+}
+
+func (h *hostedAPI) settleCreate(ctx context.Context, p PendingCreate) ([]string, error) {
+	name := trimName(p.Name)
+	unlock, err := h.c.shared.names.lock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return h.settle(ctx, name, []window{{from: p.From, to: p.To}}, "")
+}
+
+// serverWindows converts windows to the server's clock, widened by
+// settleSlack.
+func (h *hostedAPI) serverWindows(ws []window) []window {
+	skew := h.c.shared.skew.offset()
+	out := make([]window, len(ws))
+	for i, w := range ws {
+		out[i] = window{from: w.from.Add(skew - settleSlack), to: w.to.Add(skew + settleSlack)}
+	}
+	return out
+}
+
+// span is the server-clock window covering every ambiguous attempt.
+func (h *hostedAPI) span(ws []window) (from, to time.Time) {
+	sw := h.serverWindows(ws)
+	from, to = sw[0].from, sw[0].to
+	for _, w := range sw[1:] {
+		if w.from.Before(from) {
+			from = w.from
+		}
+		if w.to.After(to) {
+			to = w.to
+		}
+	}
+	return from.UTC(), to.UTC()
+}
+
+func inWindows(t time.Time, ws []window) bool {
+	for _, w := range ws {
+		if !t.Before(w.from) && !t.After(w.to) {
+			return true
+		}
+	}
+	return false
+}
+
+// newIdempotencyKey returns 128 random bits, hex-encoded.
+func newIdempotencyKey() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("plexmcp: generating an idempotency key: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// nameLocks runs creates of one name one at a time, so that settling one
+// never mistakes a sibling's fresh key for a stray.
+type nameLocks struct {
+	mu sync.Mutex
+	m  map[string]*nameLock
+}
+
+type nameLock struct {
+	ch   chan struct{} // holds a token while locked
+	refs int
+}
+
+// lock takes the lock for name, or gives up when ctx ends.
+func (l *nameLocks) lock(ctx context.Context, name string) (func(), error) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*nameLock{}
+	}
+	nl := l.m[name]
+	if nl == nil {
+		nl = &nameLock{ch: make(chan struct{}, 1)}
+		l.m[name] = nl
+	}
+	nl.refs++
+	l.mu.Unlock()
+	release := func() {
+		l.mu.Lock()
+		if nl.refs--; nl.refs == 0 {
+			delete(l.m, name)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case nl.ch <- struct{}{}:
+		return func() { <-nl.ch; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
+}
+
+// ownKeys are the ids of keys this client (and its copies) created: never
+// strays, whatever their name and time.
+type ownKeys struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (o *ownKeys) add(id string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.ids == nil {
+		o.ids = map[string]bool{}
+	}
+	o.ids[id] = true
+}
+
+func (o *ownKeys) has(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.ids[id]
+}
+
+// skewClock estimates how far the server's clock is ahead of the client's,
+// from the Date headers of its answers.
+type skewClock struct {
+	mu sync.Mutex
+	d  time.Duration
+	n  int
+}
+
+// observe folds in one answer's Date, received at local.
+func (s *skewClock) observe(date string, local time.Time) {
+	if date == "" {
+		return
+	}
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return
+	}
+	// Date is truncated to the second: the server's clock read somewhere
+	// in the second after it.
+	sample := t.Add(500 * time.Millisecond).Sub(local)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n == 0 {
+		s.d = sample
+	} else {
+		s.d += (sample - s.d) / 4
+	}
+	s.n++
+}
+
+func (s *skewClock) offset() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.d
+}
