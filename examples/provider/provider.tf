@@ -6,8 +6,8 @@ terraform {
   }
 }
 
-# The management key and URL usually come from the environment:
-#   export PLEXMCP_API_KEY=pk_live_…
+# The key and URL usually come from the environment:
+#   export PLEXMCP_API_KEY=pmcp_…
 #   export PLEXMCP_BASE_URL=https://api.plexmcp.com/v1
 provider "plexmcp" {
   max_retries     = 8

@@ -8,7 +8,8 @@ terraform {
   }
 }
 
-# Reads PLEXMCP_API_KEY and PLEXMCP_BASE_URL from the environment.
+# Reads PLEXMCP_API_KEY and PLEXMCP_BASE_URL from the environment; the base URL
+# says which PlexMCP API it is (…/v1 hosted, …/api/v1 a PlexMCP server).
 provider "plexmcp" {}
 
 module "production" {
@@ -32,7 +33,6 @@ module "development" {
   source      = "../modules/environment-keys"
   environment = "development"
   application = "quickstart"
-  mode        = "test"
   mcp_names   = ["Sandbox"]
 }
 

@@ -24,6 +24,11 @@ const (
 type Config struct {
 	BaseURL string // "" means DefaultBaseURL (see ResolveEndpoint)
 	API     API    // "" means it follows from BaseURL (see ResolveEndpoint)
+	// DefaultBaseURL stands in for PlexMCP's public URL (DefaultBaseURL)
+	// when BaseURL and API are both left open, so that tests can try the
+	// detection of the API against a reference server; "" means the real
+	// one.
+	DefaultBaseURL string
 	APIKey  Secret
 	// UserAgent is sent as User-Agent; "" means DefaultUserAgent.
 	UserAgent string
@@ -103,6 +108,13 @@ func New(cfg Config) (*Client, error) {
 	ep, err := ResolveEndpoint(cfg.BaseURL, cfg.API)
 	if err != nil {
 		return nil, err
+	}
+	if ep.Detect && cfg.DefaultBaseURL != "" {
+		def, err := ResolveEndpoint(cfg.DefaultBaseURL, APIHosted)
+		if err != nil {
+			return nil, err
+		}
+		ep.BaseURL = def.BaseURL
 	}
 	if !cfg.APIKey.IsZero() {
 		api := ep.API

@@ -3,7 +3,6 @@ package provider_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"testing"
 	"time"
@@ -22,213 +21,158 @@ import (
 
 // A key made by the resource and then used shows its usage through the data
 // source, exactly as the server counted it, and the data source never has
-// the secret.
+// the secret. On the hosted API it also shows each recent call, with
+// success or error, so error rates can be watched.
 func TestAccAPIKeyDataSource_usage(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	const (
-		dsAddr      = "data.plexmcp_api_key.used"
-		resAddr     = "plexmcp_api_key.used"
-		invocations = 3
-	)
-	config := acctest.ProviderConfig(srv) + `
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		caps := acctest.Capabilities(api)
+		const (
+			dsAddr  = "data.plexmcp_api_key.used"
+			resAddr = "plexmcp_api_key.used"
+		)
+		config := acctest.ProviderConfig(srv) + fmt.Sprintf(`
 resource "plexmcp_api_key" "used" {
-  name        = "used-by-ci"
-  description = "watched for usage"
-  mcp_ids     = ["mcp_weather", "mcp_calculator"]
+  name    = "used-by-ci"
+  mcp_ids = %s
 }
 
 data "plexmcp_api_key" "used" {
   id = plexmcp_api_key.used.id
 }
-`
-	var id, key string
-	// matchesServer compares a data source attribute with the server's own
-	// record of the key at the time of the check.
-	matchesServer := func(attr string, want func(refserver.KeyRecord) any) statecheck.StateCheck {
-		return stateFunc(func(_ context.Context, state *tfjson.State) error {
-			got, err := stateAttr(state, dsAddr, attr)
-			if err != nil {
-				return err
-			}
-			rec, ok := acctest.ServerKey(srv, id)
-			if !ok {
-				return fmt.Errorf("server has no key %s", id)
-			}
-			if w := want(rec); fmt.Sprint(got) != fmt.Sprint(w) {
-				return fmt.Errorf("%s.%s = %v, server says %v", dsAddr, attr, got, w)
-			}
-			return nil
-		})
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.CaptureString(resAddr, "id", &id),
-					acctest.CaptureString(resAddr, "key", &key),
-					statecheck.CompareValuePairs(dsAddr, tfjsonpath.New("id"), resAddr, tfjsonpath.New("id"), compare.ValuesSame()),
-					statecheck.CompareValuePairs(dsAddr, tfjsonpath.New("key_prefix"), resAddr, tfjsonpath.New("key_prefix"), compare.ValuesSame()),
-					statecheck.CompareValuePairs(dsAddr, tfjsonpath.New("created_at"), resAddr, tfjsonpath.New("created_at"), compare.ValuesSame()),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("name"), knownvalue.StringExact("used-by-ci")),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("description"), knownvalue.StringExact("watched for usage")),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("mode"), knownvalue.StringExact("live")),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("all_mcps"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("mcp_ids"), knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.StringExact(acctest.MCPWeather), knownvalue.StringExact(acctest.MCPCalculator),
-					})),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("revoked_at"), knownvalue.Null()),
-					// Not used yet: the provider's own requests use the management key.
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(0)),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("last_used_at"), knownvalue.Null()),
-					expectNoSecretIn(dsAddr),
-				},
-			},
-			{
-				PreConfig: func() {
-					for range invocations {
-						status, err := acctest.InvokeStatus(context.Background(), srv, key, acctest.MCPWeather)
-						if err != nil || status != http.StatusOK {
-							t.Fatalf("invoking %s with the key: HTTP %d, %v", acctest.MCPWeather, status, err)
-						}
+`, mcpIDs(srv, acctest.MCPWeather, acctest.MCPCalculator))
+		var id, key string
+		// matchesServer compares a data source attribute with the server's
+		// own record of the key at the time of the check.
+		matchesServer := func(attr tfjsonpath.Path, want func(refserver.KeyRecord) any) statecheck.StateCheck {
+			return acctest.StateCheckFunc(func(_ context.Context, state *tfjson.State) error {
+				for _, r := range acctest.Resources(state) {
+					if r.Address != dsAddr {
+						continue
 					}
+					got, err := tfjsonpath.Traverse(r.AttributeValues, attr)
+					if err != nil {
+						return err
+					}
+					rec, ok := acctest.ServerKey(srv, id)
+					if !ok {
+						return fmt.Errorf("the server has no key %s", id)
+					}
+					if w := want(rec); fmt.Sprint(got) != fmt.Sprint(w) {
+						return fmt.Errorf("%s %s = %v, the server says %v", dsAddr, attr, got, w)
+					}
+					return nil
+				}
+				return fmt.Errorf("%s is not in state", dsAddr)
+			})
+		}
+		usage := tfjsonpath.New("usage")
+		periodCount := func(n int64) knownvalue.Check {
+			if !caps.KeyUsageHistory {
+				return knownvalue.Null()
+			}
+			return knownvalue.Int64Exact(n)
+		}
+		var activity knownvalue.Check = knownvalue.Null()
+		if caps.KeyUsageHistory {
+			entry := func(mcp, status string) knownvalue.Check {
+				return knownvalue.ObjectPartial(map[string]knownvalue.Check{
+					"mcp_id": knownvalue.StringExact(acctest.MCPID(srv, mcp)), "status": knownvalue.StringExact(status),
+					"timestamp": knownvalue.NotNull(),
+				})
+			}
+			// Newest first; a call the key may not make is an error.
+			activity = knownvalue.ListExact([]knownvalue.Check{
+				entry(acctest.MCPSandbox, "error"), entry(acctest.MCPWeather, "success"), entry(acctest.MCPWeather, "success"),
+			})
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{
+					Config: config,
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.CaptureString(resAddr, "id", &id),
+						acctest.CaptureString(resAddr, "key", &key),
+						statecheck.CompareValuePairs(dsAddr, tfjsonpath.New("id"), resAddr, tfjsonpath.New("id"), compare.ValuesSame()),
+						statecheck.CompareValuePairs(dsAddr, tfjsonpath.New("key_prefix"), resAddr, tfjsonpath.New("key_prefix"), compare.ValuesSame()),
+						statecheck.CompareValuePairs(dsAddr, tfjsonpath.New("created_at"), resAddr, tfjsonpath.New("created_at"), compare.ValuesSame()),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("name"), knownvalue.StringExact("used-by-ci")),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("all_mcps"), knownvalue.Bool(false)),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("mcp_ids"), knownvalue.SetExact([]knownvalue.Check{
+							knownvalue.StringExact(acctest.MCPID(srv, acctest.MCPWeather)),
+							knownvalue.StringExact(acctest.MCPID(srv, acctest.MCPCalculator)),
+						})),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("revoked_at"), knownvalue.Null()),
+						// Not used yet: the provider's own requests use its own key.
+						statecheck.ExpectKnownValue(dsAddr, usage.AtMapKey("total_requests"), knownvalue.Int64Exact(0)),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("last_used"), knownvalue.Null()),
+						expectNoSecretIn(dsAddr),
+					},
 				},
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(invocations)),
-					matchesServer("request_count", func(k refserver.KeyRecord) any { return k.RequestCount }),
-					statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("last_used_at"), knownvalue.NotNull()),
-					matchesServer("last_used_at", func(k refserver.KeyRecord) any {
-						if k.LastUsedAt == nil {
-							return nil
+				{
+					PreConfig: func() {
+						ctx := context.Background()
+						for _, call := range []struct {
+							mcp  string
+							want acctest.Reach
+						}{{acctest.MCPWeather, acctest.Reached}, {acctest.MCPWeather, acctest.Reached}, {acctest.MCPSandbox, acctest.Denied}} {
+							if err := acctest.ExpectKeyReach(ctx, srv, key, call.mcp, call.want); err != nil {
+								t.Fatal(err)
+							}
 						}
-						return k.LastUsedAt.UTC().Format(time.RFC3339)
-					}),
-					expectNoSecretIn(dsAddr),
+					},
+					Config: config,
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dsAddr, usage.AtMapKey("total_requests"), knownvalue.Int64Exact(3)),
+						matchesServer(usage.AtMapKey("total_requests"), func(k refserver.KeyRecord) any { return k.RequestCount }),
+						statecheck.ExpectKnownValue(dsAddr, usage.AtMapKey("requests_today"), periodCount(3)),
+						statecheck.ExpectKnownValue(dsAddr, usage.AtMapKey("requests_this_week"), periodCount(3)),
+						statecheck.ExpectKnownValue(dsAddr, usage.AtMapKey("requests_this_month"), periodCount(3)),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("recent_activity"), activity),
+						statecheck.ExpectKnownValue(dsAddr, tfjsonpath.New("last_used"), knownvalue.NotNull()),
+						matchesServer(tfjsonpath.New("last_used"), func(k refserver.KeyRecord) any {
+							if k.LastUsed == nil {
+								return nil
+							}
+							return k.LastUsed.UTC().Format(time.RFC3339)
+						}),
+						expectNoSecretIn(dsAddr),
+					},
 				},
 			},
-		},
+		})
 	})
 }
 
 // An id that does not exist, or belongs to another organisation, is an
 // error that points at id.
 func TestAccAPIKeyDataSource_notFound(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	other := secondOrgClient(t, srv)
-	otherKey, err := other.CreateAPIKey(context.Background(), plexmcp.CreateAPIKeyRequest{
-		Name: "other-org", Permissions: plexmcp.Permissions{AllMCPs: true},
-	})
-	if err != nil {
-		t.Fatalf("creating the second organisation's key: %v", err)
-	}
-	for name, id := range map[string]string{"unknown id": "key_doesnotexist", "other organisation's key": otherKey.ID} {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.Factories(),
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfig(srv) + fmt.Sprintf("data \"plexmcp_api_key\" \"x\" {\n  id = %q\n}\n", id),
-					ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)PlexMCP API Key Not Found.*with data\.plexmcp_api_key\.x.*id = %[1]q.*No\s+API\s+key\s+with\s+id\s+%[1]q`, id)),
-				}},
-			})
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		otherKey, err := acctest.SecondOrgClient(t, srv).CreateAPIKey(context.Background(), plexmcp.CreateAPIKeyRequest{
+			Name: "other-org", Permissions: plexmcp.Permissions{AllMCPs: true},
 		})
-	}
-}
-
-// stateFunc adapts a function to statecheck.StateCheck.
-type stateFunc func(ctx context.Context, state *tfjson.State) error
-
-func (f stateFunc) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	resp.Error = f(ctx, req.State)
-}
-
-// stateResources returns every resource and data source in state, in all
-// modules.
-func stateResources(state *tfjson.State) []*tfjson.StateResource {
-	if state == nil || state.Values == nil || state.Values.RootModule == nil {
-		return nil
-	}
-	var out []*tfjson.StateResource
-	var walk func(*tfjson.StateModule)
-	walk = func(m *tfjson.StateModule) {
-		out = append(out, m.Resources...)
-		for _, c := range m.ChildModules {
-			walk(c)
+		if err != nil {
+			t.Fatalf("creating the second organisation's key: %v", err)
 		}
-	}
-	walk(state.Values.RootModule)
-	return out
-}
-
-func stateAttr(state *tfjson.State, addr, attr string) (any, error) {
-	for _, r := range stateResources(state) {
-		if r.Address == addr {
-			v, ok := r.AttributeValues[attr]
-			if !ok {
-				return nil, fmt.Errorf("%s has no attribute %s", addr, attr)
-			}
-			return v, nil
+		unknown := "key_doesnotexist00000000"
+		if api == refserver.APIServer {
+			unknown = "5f0c2a57-4c3e-4d8a-9b7e-2f1d3c4b5a69"
 		}
-	}
-	return nil, fmt.Errorf("%s is not in state", addr)
-}
-
-// fullKeyPattern matches a secret key, but not the 12-character key_prefix
-// that is safe to show.
-var fullKeyPattern = regexp.MustCompile(`pk_(live|test)_[A-Za-z0-9]{5,}`)
-
-// expectNoSecretIn fails if the object at addr has a key attribute, at any
-// depth, or holds anything longer than a key prefix that looks like a key.
-func expectNoSecretIn(addr string) statecheck.StateCheck {
-	return stateFunc(func(_ context.Context, state *tfjson.State) error {
-		for _, r := range stateResources(state) {
-			if r.Address == addr {
-				return findSecret(addr, r.AttributeValues, func(s string) bool { return fullKeyPattern.MatchString(s) })
-			}
+		for name, id := range map[string]string{"unknown id": unknown, "other organisation's key": otherKey.ID} {
+			t.Run(name, func(t *testing.T) {
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: acctest.Factories(),
+					Steps: []resource.TestStep{{
+						Config:      acctest.ProviderConfig(srv) + fmt.Sprintf("data \"plexmcp_api_key\" \"x\" {\n  id = %q\n}\n", id),
+						ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)PlexMCP API Key Not Found.*with data\.plexmcp_api_key\.x.*id = %[1]q.*No\s+API\s+key\s+with\s+id\s+%[1]q`, id)),
+					}},
+				})
+			})
 		}
-		return fmt.Errorf("%s is not in state", addr)
 	})
-}
-
-// findSecret walks a decoded JSON value and reports the first "key"
-// attribute, or string that isSecret accepts. The message never includes
-// the value.
-func findSecret(where string, v any, isSecret func(string) bool) error {
-	switch v := v.(type) {
-	case string:
-		if isSecret(v) {
-			return fmt.Errorf("%s holds a value shaped like an API key", where)
-		}
-	case map[string]any:
-		for k, child := range v {
-			if k == "key" {
-				return fmt.Errorf("%s has an attribute named key", where)
-			}
-			if err := findSecret(where+"."+k, child, isSecret); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for i, child := range v {
-			if err := findSecret(fmt.Sprintf("%s[%d]", where, i), child, isSecret); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// secondOrgClient is an API client of the reference server's second
-// organisation, for objects the provider's organisation must not see.
-func secondOrgClient(t *testing.T, srv *refserver.Running) *plexmcp.Client {
-	t.Helper()
-	c, err := plexmcp.New(plexmcp.Config{BaseURL: srv.BaseURL, APIKey: plexmcp.Secret(srv.SecondOrgAdminKey()), MaxRetries: 10})
-	if err != nil {
-		t.Fatalf("creating the second organisation's API client: %v", err)
-	}
-	return c
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
@@ -50,16 +49,16 @@ type apiKeyEphemeralResource struct {
 }
 
 type apiKeyEphemeralModel struct {
-	Name        types.String      `tfsdk:"name"`
-	Description types.String      `tfsdk:"description"`
-	AllMCPs     types.Bool        `tfsdk:"all_mcps"`
-	MCPIDs      types.Set         `tfsdk:"mcp_ids"`
-	Mode        types.String      `tfsdk:"mode"`
-	TTL         types.String      `tfsdk:"ttl"`
-	ID          types.String      `tfsdk:"id"`
-	Key         types.String      `tfsdk:"key"`
-	KeyPrefix   types.String      `tfsdk:"key_prefix"`
-	ExpiresAt   timetypes.RFC3339 `tfsdk:"expires_at"`
+	Name         types.String      `tfsdk:"name"`
+	Description  types.String      `tfsdk:"description"`
+	AllMCPs      types.Bool        `tfsdk:"all_mcps"`
+	MCPIDs       types.Set         `tfsdk:"mcp_ids"`
+	RateLimitRPM types.Int64       `tfsdk:"rate_limit_rpm"`
+	TTL          types.String      `tfsdk:"ttl"`
+	ID           types.String      `tfsdk:"id"`
+	Key          types.String      `tfsdk:"key"`
+	KeyPrefix    types.String      `tfsdk:"key_prefix"`
+	ExpiresAt    timetypes.RFC3339 `tfsdk:"expires_at"`
 }
 
 // openedKey is what Open leaves for Close in private data. It never holds
@@ -104,34 +103,32 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 				Optional:            true,
 				Validators:          mcpIDsValidators(),
 			},
-			"mode": schema.StringAttribute{
-				MarkdownDescription: "`live` (the default) makes a `pk_live_…` key; `test` makes a `pk_test_…` key " +
-					"that may invoke only MCPs in test mode.",
-				Optional:   true,
-				Computed:   true,
-				Validators: []validator.String{stringvalidator.OneOf(plexmcp.ModeLive, plexmcp.ModeTest)},
+			"rate_limit_rpm": schema.Int64Attribute{
+				MarkdownDescription: rateLimitDescription,
+				Optional:            true,
+				Validators:          rateLimitValidators(),
 			},
 			"ttl": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("How long the key lives, as a Go duration such as `15m` or `2h`: "+
 					"it expires that long after it is created, even if the run is killed before it can be revoked. "+
 					"Between `%s` and `%s`; defaults to `%s`. Choose the longest time the run may need the key.",
-					formatTTL(minEphemeralTTL), formatTTL(maxEphemeralTTL), formatTTL(defaultEphemeralTTL)),
+					formatDuration(minEphemeralTTL), formatDuration(maxEphemeralTTL), formatDuration(defaultEphemeralTTL)),
 				Optional:   true,
 				Computed:   true,
 				Validators: []validator.String{ttlFormat()},
 			},
 			"id": schema.StringAttribute{
-				MarkdownDescription: "The key's id (`key_…`), as the PlexMCP dashboard shows it during the run.",
+				MarkdownDescription: "The key's id, as the PlexMCP dashboard shows it during the run.",
 				Computed:            true,
 			},
 			"key": schema.StringAttribute{
-				MarkdownDescription: "The secret key (`pk_live_…` or `pk_test_…`). Sensitive; use it only where " +
+				MarkdownDescription: "The secret key (`pmcp_…`). Sensitive; use it only where " +
 					"ephemeral values are allowed, such as a provider block or a write-only attribute.",
 				Computed:  true,
 				Sensitive: true,
 			},
 			"key_prefix": schema.StringAttribute{
-				MarkdownDescription: "The first 12 characters of the key, such as `pk_live_a1B2`: safe to log.",
+				MarkdownDescription: "The start of the key as PlexMCP shows it, such as `pmcp_01a1b2c`: safe to log.",
 				Computed:            true,
 			},
 			"expires_at": schema.StringAttribute{
@@ -147,7 +144,7 @@ func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 // time, so a bad value fails before any key is created.
 func ttlFormat() validator.String {
 	return stringCheck{
-		description: fmt.Sprintf("must be a Go duration between %s and %s", formatTTL(minEphemeralTTL), formatTTL(maxEphemeralTTL)),
+		description: fmt.Sprintf("must be a Go duration between %s and %s", formatDuration(minEphemeralTTL), formatDuration(maxEphemeralTTL)),
 		check:       checkTTL,
 	}
 }
@@ -159,23 +156,12 @@ func checkTTL(s string) string {
 		return fmt.Sprintf("must be a Go duration such as \"15m\" or \"2h\", got %q", s)
 	case d < minEphemeralTTL:
 		return fmt.Sprintf("must be at least %s, got %q; a shorter-lived key could expire before the run uses it",
-			formatTTL(minEphemeralTTL), s)
+			formatDuration(minEphemeralTTL), s)
 	case d > maxEphemeralTTL:
 		return fmt.Sprintf("must be at most %s, got %q; for a key that lives longer, use the plexmcp_api_key "+
-			"resource with expires_in_days", formatTTL(maxEphemeralTTL), s)
+			"resource with expires_in_days", formatDuration(maxEphemeralTTL), s)
 	}
 	return ""
-}
-
-// formatTTL spells a duration the way a user writes it: 1h, not 1h0m0s.
-func formatTTL(d time.Duration) string {
-	switch {
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return d.String()
 }
 
 func (e *apiKeyEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
@@ -200,11 +186,8 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	if resp.Diagnostics.HasError() || !requireClient(e.data, &resp.Diagnostics) {
 		return
 	}
-	if m.Mode.IsNull() {
-		m.Mode = types.StringValue(plexmcp.ModeLive)
-	}
 	if m.TTL.IsNull() {
-		m.TTL = types.StringValue(formatTTL(defaultEphemeralTTL))
+		m.TTL = types.StringValue(formatDuration(defaultEphemeralTTL))
 	}
 	// The validator rejects bad values at plan time; this guards against
 	// one it could not see because it was not known yet.
@@ -213,21 +196,30 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 		return
 	}
 	ttl, _ := time.ParseDuration(m.TTL.ValueString()) // checked just above
+	// Terraform opens ephemeral resources while it plans, so this refuses
+	// what the API cannot keep at plan time, before any key exists.
+	refuseUnsupportedInputs(e.data.client.Capabilities(ctx), apiKeyPlanConfig{
+		Name: m.Name, Description: m.Description, RateLimitRPM: m.RateLimitRPM,
+	}, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
-	expiresAt := e.now().Add(ttl).Truncate(time.Second).UTC()
+	expiresAt := e.data.clock().Add(ttl).Truncate(time.Second).UTC()
 	createReq := plexmcp.CreateAPIKeyRequest{
-		Name:           m.Name.ValueString(),
-		Description:    m.Description.ValueString(),
-		Mode:           m.Mode.ValueString(),
-		ExpiresAt:      &expiresAt,
-		IdempotencyKey: newIdempotencyKey(),
+		Name:         m.Name.ValueString(),
+		Description:  m.Description.ValueString(),
+		ExpiresAt:    &expiresAt,
+		RateLimitRPM: m.RateLimitRPM.ValueInt64Pointer(),
 	}
 	resp.Diagnostics.Append(permissionsFromModel(ctx, m.AllMCPs, m.MCPIDs, &createReq.Permissions)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, err := createWithRecovery(ctx, e.data.client, createReq)
+	created, err := e.data.client.CreateAPIKey(ctx, createReq)
 	if err != nil {
+		// A create the client could not settle says itself what may exist
+		// and how to find it; the key expires at expiresAt regardless.
 		addAPIError(&resp.Diagnostics, "Error Creating Ephemeral PlexMCP API Key", err)
 		return
 	}
@@ -240,7 +232,7 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	m.ID = types.StringValue(created.ID)
 	m.Key = types.StringValue(created.Key.Reveal())
 	m.KeyPrefix = types.StringValue(created.KeyPrefix)
-	m.ExpiresAt = timetypes.NewRFC3339TimeValue(opened.ExpiresAt)
+	m.ExpiresAt = timetypes.NewRFC3339TimeValue(opened.ExpiresAt.Truncate(time.Second))
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 	private, err := json.Marshal(opened)
 	if err != nil {
@@ -292,11 +284,4 @@ func (e *apiKeyEphemeralResource) revoke(ctx context.Context, k openedKey, diags
 		return
 	}
 	tflog.Debug(ctx, "revoked ephemeral PlexMCP API key", map[string]any{"id": k.ID, "key_prefix": k.KeyPrefix})
-}
-
-func (e *apiKeyEphemeralResource) now() time.Time {
-	if e.data != nil && e.data.now != nil {
-		return e.data.now()
-	}
-	return time.Now()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -28,17 +29,21 @@ import (
 var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
 
 // An ephemeral key configures a second provider for the length of a run:
-// that provider lists exactly what the key may reach, the key is revoked
-// when the run ends, it expires ttl after creation, and it is in neither
-// the state Terraform reports nor the state file it writes.
+// the key works (the second provider reads with it), it has the
+// permissions configured (the server's records say so while it lives), it
+// is revoked when the run ends (deleted, on a PlexMCP server), it expires
+// ttl after creation, and it is in neither the state Terraform reports nor
+// the state file it writes.
 func TestAccAPIKeyEphemeralResource_configuresProvider(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	const name = "ephemeral-ci"
-	// The output marks the state file of this run among those of other
-	// tests, so the check can find it on disk and read its bytes.
-	marker := fmt.Sprintf("state-of-%s-%d", t.Name(), time.Now().UnixNano())
-	config := func(permissions string) string {
-		return fmt.Sprintf(`
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		var accessLog acctest.SyncBuffer
+		srv := acctest.Start(t, refserver.Config{API: api, AccessLog: &accessLog})
+		const name = "ephemeral-ci"
+		// The output marks the state file of this run among those of other
+		// tests, so the check can find it on disk and read its bytes.
+		marker := fmt.Sprintf("state-of-%s-%d", t.Name(), time.Now().UnixNano())
+		config := func(permissions string) string {
+			return fmt.Sprintf(`
 terraform {
   required_providers {
     plexmcp = {
@@ -75,61 +80,72 @@ data "plexmcp_mcps" "seen" {
   provider = plexmcpshort
 }
 `, srv.BaseURL, marker, name, permissions)
-	}
-	seen := func(ids ...string) statecheck.StateCheck {
-		return statecheck.ExpectKnownValue("data.plexmcp_mcps.seen", tfjsonpath.New("ids"), stringList(ids...))
-	}
-	start := time.Now()
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: shortLivedFactories(),
-		TerraformVersionChecks:   ephemeralVersions,
-		Steps: []resource.TestStep{
-			{
-				Config: config(`all_mcps = true`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					seen(acctest.MCPWeather, acctest.MCPCalculator, acctest.MCPSandbox),
-					expectNoKeyInState(),
-					expectNoKeyInFile(marker),
-					expectEphemeralKeysClosed(srv, name),
+		}
+		// Every key the runs opened was closed: created and revoked (or
+		// deleted) as often, and none of that name is active.
+		expectClosed := acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
+			created := len(regexp.MustCompile(`(?m)POST \S*/api-keys 201`).FindAllString(accessLog.String(), -1))
+			closed := len(regexp.MustCompile(`(?m)DELETE \S*/api-keys/\S+ 20[04]`).FindAllString(accessLog.String(), -1))
+			if created == 0 || closed != created {
+				return fmt.Errorf("the runs created %d ephemeral key(s) and revoked %d; want as many revoked as created", created, closed)
+			}
+			for _, k := range acctest.ActiveKeys(srv) {
+				if k.Name == name {
+					return fmt.Errorf("ephemeral key %s (%s) is still active after the run", k.ID, k.KeyPrefix)
+				}
+			}
+			return nil
+		})
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: shortLivedFactories(),
+			TerraformVersionChecks:   ephemeralVersions,
+			Steps: []resource.TestStep{
+				{
+					Config: config(`all_mcps = true`),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("data.plexmcp_mcps.seen", tfjsonpath.New("ids"), knownvalue.ListSizeExact(3)),
+						expectNoKeyInState(),
+						expectNoKeyInFile(marker),
+						expectClosed,
+					},
+				},
+				{
+					Config: config("mcp_ids = " + mcpIDs(srv, acctest.MCPCalculator)),
+					ConfigStateChecks: []statecheck.StateCheck{
+						expectNoKeyInState(),
+						expectNoKeyInFile(marker),
+						expectClosed,
+					},
 				},
 			},
-			{
-				// The second provider acts as the ephemeral key, not as the
-				// management key: it sees only the one MCP the key may reach.
-				Config: config(`mcp_ids = ["mcp_calculator"]`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					seen(acctest.MCPCalculator),
-					expectNoKeyInState(),
-					expectNoKeyInFile(marker),
-					expectEphemeralKeysClosed(srv, name),
-				},
-			},
-		},
+		})
+		if !acctest.Capabilities(api).RevokedKeysRemain {
+			return // A PlexMCP server deletes them: nothing left to read.
+		}
+		// The hosted API keeps revoked keys: each had the permissions of its
+		// step, and was made to expire ten minutes after it was opened.
+		var all, one int
+		for _, k := range srv.APIKeys() {
+			if k.Name != name {
+				continue
+			}
+			switch {
+			case k.AllMCPs:
+				all++
+			case len(k.MCPIDs) == 1 && k.MCPIDs[0] == acctest.MCPID(srv, acctest.MCPCalculator):
+				one++
+			default:
+				t.Errorf("ephemeral key %s has permissions all=%v %v", k.ID, k.AllMCPs, k.MCPIDs)
+			}
+			if k.ExpiresAt == nil || k.ExpiresAt.Sub(k.CreatedAt) < 10*time.Minute-time.Second || k.ExpiresAt.Sub(k.CreatedAt) > 10*time.Minute+time.Second {
+				t.Errorf("ephemeral key %s was created at %v to expire at %v; want ten minutes later", k.ID, k.CreatedAt, k.ExpiresAt)
+			}
+		}
+		// At least a plan and an apply of each step.
+		if all < 2 || one < 2 {
+			t.Errorf("the server saw %d ephemeral key(s) with every MCP and %d with one; want at least 2 of each", all, one)
+		}
 	})
-	end := time.Now()
-
-	// Every plan and apply opened its own key. All of them are revoked now,
-	// and each was created to expire ten minutes after it was opened.
-	var opened int
-	for _, k := range srv.APIKeys() {
-		if k.Name != name {
-			continue
-		}
-		opened++
-		if k.Status != "revoked" || k.RevokedAt == nil {
-			t.Errorf("ephemeral key %s (%s) is %s after the run, want revoked", k.ID, k.KeyPrefix, k.Status)
-		}
-		earliest := start.Add(10 * time.Minute).Truncate(time.Second)
-		latest := end.Add(10 * time.Minute)
-		if k.ExpiresAt == nil || k.ExpiresAt.Before(earliest) || k.ExpiresAt.After(latest) {
-			t.Errorf("ephemeral key %s (%s) expires at %v, want between %v and %v", k.ID, k.KeyPrefix, k.ExpiresAt, earliest, latest)
-		}
-	}
-	t.Logf("the run opened and revoked %d ephemeral key(s)", opened)
-	// At least a plan and an apply for each of the two steps.
-	if opened < 4 {
-		t.Errorf("the server saw %d ephemeral key(s) named %q, want at least 4", opened, name)
-	}
 }
 
 // shortLivedFactories serves the provider twice: as plexmcp, and as
@@ -151,7 +167,7 @@ func shortLivedFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 // Bad configuration fails at plan time, names the attribute, and creates
 // nothing on the server.
 func TestAccAPIKeyEphemeralResource_validation(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
+	srv := acctest.StartAPI(t, refserver.APIHosted)
 	cases := map[string]struct{ body, err string }{
 		"ttl too long":       {`all_mcps = true` + "\n" + `ttl = "25h"`, `(?s)ttl must be at most 24h, got "25h".*plexmcp_api_key\s+resource`},
 		"ttl too short":      {`all_mcps = true` + "\n" + `ttl = "30s"`, `(?s)ttl must be at least 1m, got "30s"`},
@@ -160,7 +176,8 @@ func TestAccAPIKeyEphemeralResource_validation(t *testing.T) {
 		"both permissions":   {`all_mcps = true` + "\n" + `mcp_ids = ["mcp_weather"]`, `Set either all_mcps = true or mcp_ids`},
 		"all_mcps false":     {`all_mcps = false`, `all_mcps = false does not choose any MCPs`},
 		"empty mcp_ids":      {`mcp_ids = []`, `(?s)mcp_ids.*at least 1`},
-		"bad mode":           {`all_mcps = true` + "\n" + `mode = "prod"`, `(?s)mode.*value must be one of`},
+		"removed mode":       {`all_mcps = true` + "\n" + `mode = "live"`, `(?s)Unsupported argument.*mode`},
+		"long name in bytes": {`all_mcps = true` + "\n" + fmt.Sprintf("description = %q", strings.Repeat("ü", 501)), `(?s)description.*character count`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -175,7 +192,7 @@ func TestAccAPIKeyEphemeralResource_validation(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() {
-		if keys := srv.APIKeys(); len(keys) != 0 {
+		if keys := acctest.ActiveKeys(srv); len(keys) != 0 {
 			t.Errorf("invalid configurations created %d key(s) on the server", len(keys))
 		}
 	})
@@ -184,9 +201,9 @@ func TestAccAPIKeyEphemeralResource_validation(t *testing.T) {
 // expectNoKeyInState fails if anything in state holds a string that starts
 // like a key.
 func expectNoKeyInState() statecheck.StateCheck {
-	return stateFunc(func(_ context.Context, state *tfjson.State) error {
-		isKey := func(s string) bool { return strings.HasPrefix(s, "pk_") }
-		for _, r := range stateResources(state) {
+	return acctest.StateCheckFunc(func(_ context.Context, state *tfjson.State) error {
+		isKey := func(s string) bool { return strings.HasPrefix(s, "pmcp_") || strings.HasPrefix(s, "pk_") }
+		for _, r := range acctest.Resources(state) {
 			if err := findSecret(r.Address, r.AttributeValues, isKey); err != nil {
 				return err
 			}
@@ -206,7 +223,7 @@ func expectNoKeyInState() statecheck.StateCheck {
 // (the one holding marker) and fails if a key appears anywhere in it, in
 // any form.
 func expectNoKeyInFile(marker string) statecheck.StateCheck {
-	return stateFunc(func(context.Context, *tfjson.State) error {
+	return acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
 		base := os.Getenv("TF_ACC_TEMP_DIR")
 		if base == "" {
 			base = os.TempDir()
@@ -223,36 +240,11 @@ func expectNoKeyInFile(marker string) statecheck.StateCheck {
 			if !bytes.Contains(raw, []byte(`"plexmcp_mcps"`)) {
 				return fmt.Errorf("the state file %s does not hold data.plexmcp_mcps.seen", f)
 			}
-			if bytes.Contains(raw, []byte("pk_live_")) || bytes.Contains(raw, []byte("pk_test_")) {
+			if bytes.Contains(raw, []byte("pmcp_01")) || bytes.Contains(raw, []byte("pk_live_")) {
 				return fmt.Errorf("the state file %s contains an API key", f)
 			}
 			return nil
 		}
 		return fmt.Errorf("no state file under %s holds the marker %q", base, marker)
-	})
-}
-
-// expectEphemeralKeysClosed checks, right after an apply, that the run's
-// keys were used and are already revoked: Close ran when the run ended, not
-// only at destroy.
-func expectEphemeralKeysClosed(srv *refserver.Running, name string) statecheck.StateCheck {
-	return stateFunc(func(context.Context, *tfjson.State) error {
-		var found, used int
-		for _, k := range srv.APIKeys() {
-			if k.Name != name {
-				continue
-			}
-			found++
-			if k.RequestCount > 0 {
-				used++
-			}
-			if k.Status != "revoked" {
-				return fmt.Errorf("ephemeral key %s (%s) is still %s after the run", k.ID, k.KeyPrefix, k.Status)
-			}
-		}
-		if found == 0 || used == 0 {
-			return fmt.Errorf("the server has %d key(s) named %q, %d of them used; want the provider to have used one", found, name, used)
-		}
-		return nil
 	})
 }

@@ -74,6 +74,13 @@ func (l *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
+	if !l.data.client.Capabilities(ctx).ListsKeys {
+		diags.AddError("Listing API Keys Not Supported by a PlexMCP Server", keysNotListedExplanation(
+			"terraform query")+" Import keys one at a time by id instead: import { to = plexmcp_api_key.x, "+
+			"identity = { id = \"<uuid>\" } }.")
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
 	keys, err := l.data.client.ListAPIKeys(ctx, plexmcp.ListAPIKeysOptions{Status: cfg.Status.ValueString()})
 	if err != nil {
 		addAPIError(&diags, "Error Listing PlexMCP API Keys", err)

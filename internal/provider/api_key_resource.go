@@ -2,17 +2,16 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -43,8 +42,8 @@ var (
 )
 
 // Default operation timeouts. Creates get the most room: a create retried
-// through faults must be allowed to finish its replay rather than give up
-// with a key committed on the server.
+// through faults must be allowed to settle what an earlier attempt may have
+// made rather than give up with a key committed on the server.
 const (
 	defaultCreateTimeout = 10 * time.Minute
 	defaultReadTimeout   = 5 * time.Minute
@@ -65,11 +64,11 @@ type apiKeyResourceModel struct {
 	Description      types.String      `tfsdk:"description"`
 	AllMCPs          types.Bool        `tfsdk:"all_mcps"`
 	MCPIDs           types.Set         `tfsdk:"mcp_ids"`
-	Mode             types.String      `tfsdk:"mode"`
 	ExpiresAt        timetypes.RFC3339 `tfsdk:"expires_at"`
 	ExpiresInDays    types.Int64       `tfsdk:"expires_in_days"`
 	RotateBeforeDays types.Int64       `tfsdk:"rotate_before_days"`
 	RotationTriggers types.Map         `tfsdk:"rotation_triggers"`
+	RateLimitRPM     types.Int64       `tfsdk:"rate_limit_rpm"`
 	Key              types.String      `tfsdk:"key"`
 	KeyPrefix        types.String      `tfsdk:"key_prefix"`
 	Status           types.String      `tfsdk:"status"`
@@ -83,63 +82,61 @@ func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataReques
 
 func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "An access key that calls PlexMCP MCPs on behalf of one application or environment.\n\n" +
+		MarkdownDescription: "An API key that calls PlexMCP MCPs on behalf of one application or environment.\n\n" +
 			"The secret (`key`) is shown by PlexMCP exactly once, when the key is created; the provider keeps it " +
-			"in state and never reads it again. Changing `name`, `description` or which MCPs the key reaches " +
-			"updates the key in place. Changing `mode`, its expiry or `rotation_triggers` replaces it: with " +
-			"`lifecycle { create_before_destroy = true }` the new key exists before the old one is revoked. " +
-			"A key that has expired, was revoked outside Terraform, or has entered its renewal window " +
-			"(`rotate_before_days`) is planned for replacement.",
+			"in state and never reads it again. Changing `name` or `description` updates the key in place. " +
+			"Changing its expiry or `rotation_triggers` replaces it, and so does changing which MCPs it reaches " +
+			"on PlexMCP's hosted API, which fixes permissions at creation (a self-hosted PlexMCP server changes " +
+			"them in place). With `lifecycle { create_before_destroy = true }` the new key exists before the old " +
+			"one is revoked. A key that has expired, was revoked or deleted outside Terraform, or has entered its " +
+			"renewal window (`rotate_before_days`) is planned for replacement.\n\n" +
+			"On a self-hosted PlexMCP server, any API key can manage every key and MCP of its organisation: " +
+			"give keys only to those you would trust with all of them.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "The key's id (`key_…`). Use it with `terraform import`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "The key's id, as PlexMCP reports it (`key_…` on the hosted API, a UUID on a " +
+					"PlexMCP server). Use it to import the key.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: nameDescription + " Updated in place.",
-				Required:            true,
-				Validators:          nameValidators(),
+				MarkdownDescription: nameDescription + " On a PlexMCP server, 100 bytes of UTF-8 at most. " +
+					"Updated in place.",
+				Required:   true,
+				Validators: nameValidators(),
 			},
 			"description": schema.StringAttribute{
-				MarkdownDescription: descriptionDescription + " Updated in place.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(""),
-				Validators:          descriptionValidators(),
+				MarkdownDescription: descriptionDescription + " Updated in place. PlexMCP's hosted API only: a " +
+					"PlexMCP server keeps no description, so anything but empty is refused at plan time there.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(""),
+				Validators: descriptionValidators(),
 			},
 			"all_mcps": schema.BoolAttribute{
-				MarkdownDescription: allMCPsDescription + " Switching between them is an in-place update.",
+				MarkdownDescription: allMCPsDescription + " " + permissionChangeDescription,
 				Optional:            true,
 			},
 			"mcp_ids": schema.SetAttribute{
-				MarkdownDescription: mcpIDsDescription + " Updated in place.",
+				MarkdownDescription: mcpIDsDescription + " " + permissionChangeDescription,
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators:          mcpIDsValidators(),
 			},
-			"mode": schema.StringAttribute{
-				MarkdownDescription: "`live` (the default) makes a `pk_live_…` key; `test` makes a `pk_test_…` key " +
-					"that may invoke only MCPs in test mode. Changing it replaces the key.",
-				Optional:      true,
-				Computed:      true,
-				Default:       stringdefault.StaticString(plexmcp.ModeLive),
-				Validators:    []validator.String{stringvalidator.OneOf(plexmcp.ModeLive, plexmcp.ModeTest)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
 			"expires_at": schema.StringAttribute{
 				CustomType: timetypes.RFC3339Type{},
 				MarkdownDescription: "When the key stops working, as an RFC 3339 timestamp such as " +
-					"`2027-01-31T00:00:00Z`; PlexMCP keeps it to the second. It must be in the future when the key " +
-					"is created. Leave it and `expires_in_days` unset for a key that never expires. Conflicts " +
-					"with `expires_in_days`, which fills this attribute in. Changing it replaces the key.",
+					"`2027-01-31T00:00:00Z`. It must be in the future when the key is created. Leave it and " +
+					"`expires_in_days` unset for a key that never expires. Conflicts with `expires_in_days`, which " +
+					"fills this attribute in. Changing it replaces the key.",
 				Optional: true,
 				Computed: true,
 			},
 			"expires_in_days": schema.Int64Attribute{
-				MarkdownDescription: "Lifetime of the key in days (1 to 3650), counted by PlexMCP from creation; " +
-					"the resulting date is in `expires_at`. Conflicts with `expires_at`. Changing it replaces the key; " +
-					"setting it on a key just imported keeps the key and its expiry.",
+				MarkdownDescription: "Lifetime of the key in days (1 to 3650), counted from the moment the key is " +
+					"created; the provider sends PlexMCP the resulting date, which is in `expires_at`. Conflicts " +
+					"with `expires_at`. Changing it replaces the key; setting it on a key just imported keeps the " +
+					"key and its expiry.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(1, 3650)},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplaceIf(
@@ -169,24 +166,31 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					},
 					replaceUnlessImported, replaceUnlessImported)},
 			},
+			"rate_limit_rpm": schema.Int64Attribute{
+				MarkdownDescription: rateLimitDescription + " Updated in place.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          rateLimitValidators(),
+			},
 			"key": schema.StringAttribute{
-				MarkdownDescription: "The secret key (`pk_live_…` or `pk_test_…`). PlexMCP shows it only in the " +
-					"create response, so it is known only for keys this configuration created: imported keys " +
-					"have it null. Sensitive; lives only in state. To keep it out of state, use the " +
-					"`plexmcp_api_key` ephemeral resource.",
+				MarkdownDescription: "The secret key (`pmcp_…`). PlexMCP shows it only when the key is created, so " +
+					"it is known only for keys this configuration created: imported keys have it null. Sensitive; " +
+					"lives only in state. To keep it out of state, use the `plexmcp_api_key` ephemeral resource.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"key_prefix": schema.StringAttribute{
-				MarkdownDescription: "The first 12 characters of the key, such as `pk_live_a1B2`: safe to log and " +
-					"show, and enough to recognise the key in the dashboard.",
+				MarkdownDescription: "The start of the key as PlexMCP shows it, such as `pmcp_01a1b2c` (a PlexMCP " +
+					"server shows 17 characters and `...`): safe to log and show, and enough to recognise the key " +
+					"in the dashboard.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "`active`, `expired` or `revoked`, as PlexMCP reported at the last refresh. A " +
-					"key that is not `active` is planned for replacement.",
+				MarkdownDescription: "`active`, `expired` or `revoked`, as PlexMCP reported at the last refresh (a " +
+					"PlexMCP server deletes revoked keys, so there it is `active` or `expired`). A key that is not " +
+					"`active` is planned for replacement.",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -202,6 +206,10 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		},
 	}
 }
+
+// permissionChangeDescription says what changing a key's MCPs does.
+const permissionChangeDescription = "Changing which MCPs the key reaches replaces the key on PlexMCP's hosted " +
+	"API, which fixes permissions when a key is created, and updates it in place on a PlexMCP server."
 
 // apiKeyIdentity is the key's resource identity (Terraform 1.12 and
 // later): its id, which import blocks and terraform query use to name the
@@ -275,15 +283,19 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 }
 
-// apiKeyExpiryConfig is the configured expiry, which ModifyPlan turns into
-// a planned expires_at.
-type apiKeyExpiryConfig struct {
+// apiKeyPlanConfig is what ModifyPlan reads from the configuration.
+type apiKeyPlanConfig struct {
+	Name          types.String      `tfsdk:"name"`
+	Description   types.String      `tfsdk:"description"`
 	ExpiresAt     timetypes.RFC3339 `tfsdk:"expires_at"`
 	ExpiresInDays types.Int64       `tfsdk:"expires_in_days"`
+	RateLimitRPM  types.Int64       `tfsdk:"rate_limit_rpm"`
 }
 
 // apiKeyPlanned is what ModifyPlan reads from the proposed plan.
 type apiKeyPlanned struct {
+	AllMCPs          types.Bool  `tfsdk:"all_mcps"`
+	MCPIDs           types.Set   `tfsdk:"mcp_ids"`
 	RotateBeforeDays types.Int64 `tfsdk:"rotate_before_days"`
 }
 
@@ -292,21 +304,24 @@ type apiKeyPrior struct {
 	ID            types.String      `tfsdk:"id"`
 	KeyPrefix     types.String      `tfsdk:"key_prefix"`
 	Status        types.String      `tfsdk:"status"`
+	AllMCPs       types.Bool        `tfsdk:"all_mcps"`
+	MCPIDs        types.Set         `tfsdk:"mcp_ids"`
 	ExpiresAt     timetypes.RFC3339 `tfsdk:"expires_at"`
 	ExpiresInDays types.Int64       `tfsdk:"expires_in_days"`
 }
 
-// ModifyPlan plans expires_at from the configuration, and a replacement for
-// a key that no longer works or is inside its renewal window. Terraform
-// calls it again with no prior state when it replaces, which is where the
-// create-time checks run.
+// ModifyPlan refuses what the PlexMCP API behind the provider cannot keep,
+// plans expires_at and rate_limit_rpm, and plans a replacement for a key
+// whose permissions cannot change in place or that no longer works or is
+// inside its renewal window. Terraform calls it again with no prior state
+// when it replaces, which is where the create-time checks run.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // Destroy.
 	}
 	creating := req.State.Raw.IsNull()
 	var (
-		cfg     apiKeyExpiryConfig
+		cfg     apiKeyPlanConfig
 		planned apiKeyPlanned
 		prior   apiKeyPrior
 	)
@@ -318,7 +333,32 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	now := r.now()
+	now := r.data.clock()
+
+	// What the API can do decides the rest. Without a client (a provider
+	// configuration not known yet) nothing can be told; apply checks again.
+	if r.data != nil && r.data.client != nil {
+		caps := r.data.client.Capabilities(ctx)
+		refuseUnsupportedInputs(caps, cfg, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		rateLimit := cfg.RateLimitRPM
+		if rateLimit.IsNull() && caps.KeyRateLimits {
+			rateLimit = types.Int64Value(defaultRateLimitRPM)
+		}
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("rate_limit_rpm"), rateLimit)...)
+
+		if !creating && !caps.PermissionsUpdatable &&
+			(!planned.AllMCPs.Equal(prior.AllMCPs) || !planned.MCPIDs.Equal(prior.MCPIDs)) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("all_mcps"), path.Root("mcp_ids"))
+			resp.Diagnostics.AddAttributeWarning(path.Root("mcp_ids"), "PlexMCP API Key Will Be Replaced",
+				fmt.Sprintf("PlexMCP's hosted API cannot change which MCPs a key reaches after it is created, so "+
+					"this plan replaces API key %s (%s) with a new key that has the new permissions. With "+
+					"lifecycle { create_before_destroy = true } the new key exists before the old one is revoked.",
+					prior.ID.ValueString(), prior.KeyPrefix.ValueString()))
+		}
+	}
 
 	expiresAt := planExpiry(cfg, prior, creating, adoptedAfterImport(ctx, req.Private, prior.ExpiresInDays.IsNull()))
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("expires_at"), expiresAt)...)
@@ -339,6 +379,30 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 }
 
+// refuseUnsupportedInputs refuses, at plan time, what the API behind the
+// provider would drop or reject: each error names the attribute, why and
+// the fix, and nothing is created.
+func refuseUnsupportedInputs(caps plexmcp.Capabilities, cfg apiKeyPlanConfig, diags *diag.Diagnostics) {
+	if !caps.KeyDescriptions && !cfg.Description.IsUnknown() && cfg.Description.ValueString() != "" {
+		diags.AddAttributeError(path.Root("description"), "Description Not Supported by a PlexMCP Server",
+			"A self-hosted PlexMCP server keeps no description for an API key: it would drop this one without a "+
+				"word. Remove description (or set it to \"\"), and say what the key is for in its name.")
+	}
+	if !caps.KeyRateLimits && !cfg.RateLimitRPM.IsNull() {
+		diags.AddAttributeError(path.Root("rate_limit_rpm"), "Rate Limit Not Supported by PlexMCP's Hosted API",
+			"rate_limit_rpm is a per-key limit of self-hosted PlexMCP servers; PlexMCP's hosted API has no such "+
+				"setting and would not keep it. Remove rate_limit_rpm, or point the provider at a PlexMCP server.")
+	}
+	if caps.NameLengthInBytes && !cfg.Name.IsUnknown() {
+		if n := len(cfg.Name.ValueString()); n > maxNameLength {
+			diags.AddAttributeError(path.Root("name"), "Name Too Long for a PlexMCP Server",
+				fmt.Sprintf("A PlexMCP server counts a name's length in bytes of UTF-8, at most %d; this name has %d "+
+					"characters but %d bytes. Shorten it, or use fewer characters outside ASCII.",
+					maxNameLength, utf8.RuneCountInString(cfg.Name.ValueString()), n))
+		}
+	}
+}
+
 // planExpiry is the expires_at a plan shows: an explicit date; for
 // expires_in_days, the date already in state while the lifetime is
 // unchanged (or was just adopted by an import), else unknown until the key
@@ -348,7 +412,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // resource again when it applies a plan and refuses a planned value that
 // changed, and a plan saved today may be applied tomorrow. Create counts
 // the days from the moment the key is made instead.
-func planExpiry(cfg apiKeyExpiryConfig, prior apiKeyPrior, creating, adopted bool) timetypes.RFC3339 {
+func planExpiry(cfg apiKeyPlanConfig, prior apiKeyPrior, creating, adopted bool) timetypes.RFC3339 {
 	switch {
 	case !cfg.ExpiresAt.IsNull():
 		return cfg.ExpiresAt
@@ -427,7 +491,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx = maskSecrets(ctx)
 	var plan apiKeyResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
@@ -435,47 +499,66 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	createReq, d := createRequestFromModel(ctx, plan, newIdempotencyKey(), r.now())
+	createReq, d := plan.createRequest(ctx, r.data.clock())
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	created, err := createWithRecovery(ctx, r.data.client, createReq)
+	created, err := r.data.client.CreateAPIKey(ctx, createReq)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Error Creating PlexMCP API Key", err)
-		if outcomeUnknown(err) {
-			// The key may exist on the server. Record it as pending (Terraform
-			// keeps it tainted), so the next apply or destroy finds it with
-			// the same idempotency key instead of leaving it unmanaged.
-			markPending(&plan, createReq)
-			resp.Diagnostics.AddError("PlexMCP API Key Recorded As Pending", fmt.Sprintf("PlexMCP may have created the "+
-				"key %q before the connection failed. Terraform stored it as %s (tainted). The next terraform apply "+
-				"(which replaces it) or destroy looks it up with the same idempotency key and revokes it, so no key is "+
-				"left that Terraform does not know about. Run it within 24 hours, while PlexMCP still remembers the "+
-				"idempotency key.", createReq.Name, plan.ID.ValueString()))
+		var uncertain *plexmcp.CreateUncertainError
+		if errors.As(err, &uncertain) && uncertain.Findable {
+			// The key may exist, and the client could not look for it
+			// now. Record the create (Terraform keeps it tainted) so that
+			// the next apply or destroy finds it instead of forgetting it.
+			pending := uncertain.Pending()
+			markPending(&plan, pending)
+			resp.Diagnostics.AddError("PlexMCP API Key Recorded As Pending",
+				pendingExplanation(pending)+fmt.Sprintf(" Cause: %v.", uncertain.Err))
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 			setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
+			return
 		}
+		addAPIError(&resp.Diagnostics, "Error Creating PlexMCP API Key", err)
 		return
 	}
-	tflog.Debug(ctx, "created PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix, "replayed": created.Replayed})
+	tflog.Debug(ctx, "created PlexMCP API key", map[string]any{"id": created.ID, "key_prefix": created.KeyPrefix})
 
 	plan.Key = types.StringValue(created.Key.Reveal())
 	resp.Diagnostics.Append(plan.setFromAPI(ctx, &created.APIKey)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
+	if created.Pending != nil {
+		// An earlier attempt of this create may have left another key the
+		// client could not look for. Keep the record, so that destroying
+		// this key settles it too, and tell the user now.
+		record, _ := json.Marshal(pendingRecord{Name: created.Pending.Name, From: created.Pending.From, To: created.Pending.To})
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateUnsettled, record)...)
+		resp.Diagnostics.AddWarning("Another PlexMCP API Key May Exist",
+			pendingExplanation(*created.Pending)+" The key this apply created is "+created.ID+"; the other one, if it "+
+				"exists, is looked for and revoked when this key is destroyed. To end it sooner, find active keys named "+
+				fmt.Sprintf("%q", created.Pending.Name)+" with the plexmcp_api_keys data source and revoke the one that is not "+created.ID+".")
+	}
 }
 
-// createRequestFromModel builds the create request. It is a pure function
-// of the model, so a pending create can be replayed byte for byte from
-// state, which the server's idempotency check requires.
-func createRequestFromModel(ctx context.Context, m apiKeyResourceModel, idempotencyKey string, now time.Time) (plexmcp.CreateAPIKeyRequest, diag.Diagnostics) {
+// privateUnsettled names the private data of a key whose create succeeded
+// after an earlier attempt that may have made another key (a
+// pendingRecord).
+const privateUnsettled = "unsettled_create"
+
+// pendingRecord is a plexmcp.PendingCreate in private state.
+type pendingRecord struct {
+	Name string    `json:"name"`
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// createRequest is what Create asks PlexMCP for: the planned key, with
+// expires_in_days counted from now (see planExpiry).
+func (m apiKeyResourceModel) createRequest(ctx context.Context, now time.Time) (plexmcp.CreateAPIKeyRequest, diag.Diagnostics) {
 	req := plexmcp.CreateAPIKeyRequest{
-		Name:           m.Name.ValueString(),
-		Description:    m.Description.ValueString(),
-		Mode:           m.Mode.ValueString(),
-		IdempotencyKey: idempotencyKey,
+		Name:        m.Name.ValueString(),
+		Description: m.Description.ValueString(),
 	}
 	diags := permissionsFromModel(ctx, m.AllMCPs, m.MCPIDs, &req.Permissions)
 	switch {
@@ -485,10 +568,11 @@ func createRequestFromModel(ctx context.Context, m apiKeyResourceModel, idempote
 		t = t.UTC()
 		req.ExpiresAt = &t
 	case !m.ExpiresInDays.IsNull():
-		// The lifetime counts from now, the moment the key is created (see
-		// planExpiry); PlexMCP is sent the date.
 		t := now.Add(days(m.ExpiresInDays.ValueInt64())).UTC().Truncate(time.Second)
 		req.ExpiresAt = &t
+	}
+	if !m.RateLimitRPM.IsNull() && !m.RateLimitRPM.IsUnknown() {
+		req.RateLimitRPM = m.RateLimitRPM.ValueInt64Pointer()
 	}
 	return req, diags
 }
@@ -497,7 +581,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	ctx = maskSecrets(ctx)
 	var state apiKeyResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	// The identity is the id, whatever the refresh finds: state written
@@ -509,10 +593,10 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	if isPending(state) {
-		// A pending key is tainted, so the plan replaces it and Delete
+	if isPending(state.ID) {
+		// A pending record is tainted, so the plan replaces it and Delete
 		// settles it at apply time. Settling it here would let a plan,
-		// which saves nothing, create a key.
+		// which saves nothing, revoke keys.
 		return
 	}
 
@@ -535,7 +619,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	var plan, state apiKeyResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
@@ -543,31 +627,23 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	var patch plexmcp.UpdateAPIKeyRequest
-	changed := false
-	if !plan.Name.Equal(state.Name) {
-		patch.Name = plan.Name.ValueStringPointer()
-		changed = true
-	}
-	if !plan.Description.Equal(state.Description) {
-		patch.Description = plan.Description.ValueStringPointer()
-		changed = true
-	}
-	if !plan.AllMCPs.Equal(state.AllMCPs) || !plan.MCPIDs.Equal(state.MCPIDs) {
-		var perms plexmcp.Permissions
-		resp.Diagnostics.Append(permissionsFromModel(ctx, plan.AllMCPs, plan.MCPIDs, &perms)...)
-		patch.Permissions = &perms
-		changed = true
-	}
+	patch, changed, d := updateRequest(ctx, plan, state)
+	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	key := (*plexmcp.APIKey)(nil)
+	var key *plexmcp.APIKey
 	if changed {
 		var err error
 		key, err = r.data.client.UpdateAPIKey(ctx, state.ID.ValueString(), patch)
 		if err != nil {
+			var partial *plexmcp.PartialUpdateError
+			if errors.As(err, &partial) && partial.Current != nil {
+				// Part of the change may have been applied: state must
+				// say what PlexMCP now holds, not what was planned.
+				resp.Diagnostics.Append(state.setFromAPI(ctx, partial.Current)...)
+				resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			}
 			if plexmcp.IsConflict(err) {
 				resp.Diagnostics.AddError("Error Updating PlexMCP API Key", fmt.Sprintf("API key %s was revoked "+
 					"outside Terraform and can no longer be changed. Run terraform apply again: the refreshed plan "+
@@ -595,11 +671,40 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
 }
 
+// updateRequest is what changed between state and plan, in the client's
+// terms. ModifyPlan has refused what the API cannot change in place.
+func updateRequest(ctx context.Context, plan, state apiKeyResourceModel) (plexmcp.UpdateAPIKeyRequest, bool, diag.Diagnostics) {
+	var (
+		patch   plexmcp.UpdateAPIKeyRequest
+		changed bool
+		diags   diag.Diagnostics
+	)
+	if !plan.Name.Equal(state.Name) {
+		patch.Name = plan.Name.ValueStringPointer()
+		changed = true
+	}
+	if !plan.Description.Equal(state.Description) {
+		patch.Description = plan.Description.ValueStringPointer()
+		changed = true
+	}
+	if !plan.AllMCPs.Equal(state.AllMCPs) || !plan.MCPIDs.Equal(state.MCPIDs) {
+		var perms plexmcp.Permissions
+		diags.Append(permissionsFromModel(ctx, plan.AllMCPs, plan.MCPIDs, &perms)...)
+		patch.Permissions = &perms
+		changed = true
+	}
+	if !plan.RateLimitRPM.IsNull() && !plan.RateLimitRPM.IsUnknown() && !plan.RateLimitRPM.Equal(state.RateLimitRPM) {
+		patch.RateLimitRPM = plan.RateLimitRPM.ValueInt64Pointer()
+		changed = true
+	}
+	return patch, changed, diags
+}
+
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	ctx = maskSecrets(ctx)
 	var state apiKeyResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
@@ -607,17 +712,45 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	if isPending(state) {
-		resp.Diagnostics.Append(resolvePending(ctx, r.data.client, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
+	if isPending(state.ID) {
+		pending, err := parsePending(state.ID.ValueString(), state.Name.ValueString())
+		if err == nil {
+			r.settle(ctx, pending, &resp.Diagnostics)
+		} else {
+			resp.Diagnostics.AddError("Error Settling Pending PlexMCP API Key", err.Error()+
+				". Look for active keys named "+fmt.Sprintf("%q", state.Name.ValueString())+" in the PlexMCP dashboard, "+
+				"revoke any that nothing uses, then remove this record with terraform state rm.")
 		}
+		return
 	}
-	// Revoking is idempotent on the server; a key that is already gone is
-	// what destroy wants too.
+	// Revoking is idempotent on the hosted API, and a key that is already
+	// gone is what destroy wants too. Any other failure, a 403 above all,
+	// keeps the key in state: it may still work.
 	if err := r.data.client.RevokeAPIKey(ctx, state.ID.ValueString()); err != nil && !plexmcp.IsNotFound(err) {
 		addAPIError(&resp.Diagnostics, "Error Revoking PlexMCP API Key", err)
+		return
 	}
+	if raw, d := req.Private.GetKey(ctx, privateUnsettled); !d.HasError() && len(raw) > 0 {
+		var record pendingRecord
+		if json.Unmarshal(raw, &record) == nil {
+			r.settle(ctx, plexmcp.PendingCreate{Name: record.Name, From: record.From, To: record.To}, &resp.Diagnostics)
+		}
+	}
+}
+
+// settle looks for the key an unfinished create may have made, and revokes
+// it. Any failure is an error, which keeps the record in state.
+func (r *apiKeyResource) settle(ctx context.Context, pending plexmcp.PendingCreate, diags *diag.Diagnostics) {
+	revoked, err := r.data.client.SettleCreate(ctx, pending)
+	if err != nil {
+		addAPIError(diags, "Error Settling Pending PlexMCP API Key", err)
+		diags.AddError("PlexMCP API Key May Still Exist", pendingExplanation(pending)+" Looking for it failed "+
+			"again, so Terraform keeps the record. Fix the error above and apply again; or, if the PlexMCP "+
+			"dashboard shows no active key of that name made in that window (revoke it there if it does), remove "+
+			"the record with terraform state rm.")
+		return
+	}
+	tflog.Info(ctx, "settled an unfinished PlexMCP API key create", map[string]any{"name": pending.Name, "revoked": len(revoked)})
 }
 
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -674,44 +807,25 @@ func adoptedAfterImport(ctx context.Context, private privateGetter, stateNull bo
 	return string(v) == "true"
 }
 
-func (r *apiKeyResource) requireClient(diags *diag.Diagnostics) bool {
-	return requireClient(r.data, diags)
-}
-
-func (r *apiKeyResource) now() time.Time {
-	if r.data != nil && r.data.now != nil {
-		return r.data.now()
-	}
-	return time.Now()
-}
-
-// setFromAPI copies what the API reports about a key into the model. The secret, the
-// configuration-only attributes and timeouts are left as they are; an
-// expiry that names the same second as before keeps its spelling, so a
-// plan written with an offset does not show a diff.
+// setFromAPI copies what the API reports about a key into the model. The
+// secret, the configuration-only attributes and timeouts are left as they
+// are; an expiry that names the same second as before keeps its spelling,
+// so a plan written with an offset does not show a diff.
 func (m *apiKeyResourceModel) setFromAPI(ctx context.Context, k *plexmcp.APIKey) diag.Diagnostics {
 	var diags diag.Diagnostics
 	m.ID = types.StringValue(k.ID)
 	m.Name = types.StringValue(k.Name)
 	m.Description = types.StringValue(k.Description)
-	m.Mode = types.StringValue(k.Mode)
 	m.KeyPrefix = types.StringValue(k.KeyPrefix)
 	m.Status = types.StringValue(k.Status)
 	m.CreatedAt = timetypes.NewRFC3339TimeValue(k.CreatedAt.UTC())
+	m.RateLimitRPM = types.Int64PointerValue(k.RateLimitRPM)
 	if k.ExpiresAt == nil {
 		m.ExpiresAt = timetypes.NewRFC3339Null()
 	} else if !holdsSecondOf(m.ExpiresAt, *k.ExpiresAt) {
-		m.ExpiresAt = timetypes.NewRFC3339TimeValue(k.ExpiresAt.UTC())
+		m.ExpiresAt = timetypes.NewRFC3339TimeValue(k.ExpiresAt.UTC().Truncate(time.Second))
 	}
-	if k.Permissions.AllMCPs {
-		m.AllMCPs = types.BoolValue(true)
-		m.MCPIDs = types.SetNull(types.StringType)
-	} else {
-		m.AllMCPs = types.BoolNull()
-		ids, d := types.SetValueFrom(ctx, types.StringType, k.Permissions.MCPIDs)
-		diags.Append(d...)
-		m.MCPIDs = ids
-	}
+	m.AllMCPs, m.MCPIDs, diags = permissionsToModel(ctx, k.Permissions)
 	if m.Key.IsUnknown() {
 		m.Key = types.StringNull()
 	}
@@ -735,25 +849,4 @@ func newAPIKeyResourceModel(ctx context.Context, k *plexmcp.APIKey) (apiKeyResou
 	}
 	diags := m.setFromAPI(ctx, k)
 	return m, diags
-}
-
-func permissionsFromModel(ctx context.Context, allMCPs types.Bool, mcpIDs types.Set, out *plexmcp.Permissions) diag.Diagnostics {
-	if allMCPs.ValueBool() {
-		*out = plexmcp.Permissions{AllMCPs: true}
-		return nil
-	}
-	var ids []string
-	d := mcpIDs.ElementsAs(ctx, &ids, false)
-	// A set has no order; sorting makes the request body reproducible.
-	sort.Strings(ids)
-	*out = plexmcp.Permissions{MCPIDs: ids}
-	return d
-}
-
-// newIdempotencyKey makes the one Idempotency-Key that a create and all of
-// its retries and replays share.
-func newIdempotencyKey() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return "tf-" + hex.EncodeToString(b[:])
 }

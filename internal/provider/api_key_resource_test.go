@@ -3,8 +3,8 @@ package provider_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
@@ -22,173 +21,229 @@ import (
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
 )
 
-const keyAddr = "plexmcp_api_key.test"
-
-// keyConfig renders one plexmcp_api_key with the given body.
-func keyConfig(srv *refserver.Running, body string) string {
-	return acctest.ProviderConfig(srv) + fmt.Sprintf(`
-resource "plexmcp_api_key" "test" {
-%s
-}
-`, body)
-}
-
-var keyPrefixPattern = regexp.MustCompile(`^pk_live_[A-Za-z0-9]{4}$`)
+// Every test in this file runs once per PlexMCP API (acctest.EachAPI),
+// from the same steps; where the APIs differ, the step asks what the
+// provider was told the API can do.
 
 func TestAccAPIKeyResource_basic(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{{
-			Config: keyConfig(srv, `
-  name        = "ci-weather"
-  description = "CI reads the weather"
-  mcp_ids     = ["mcp_weather"]
-`),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate)},
-			},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("key")),
-				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("key_prefix"), knownvalue.StringRegexp(keyPrefixPattern)),
-				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
-				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("mode"), knownvalue.StringExact("live")),
-				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
-				// Granted MCP answers, the others refuse: proven by the server.
-				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
-				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusForbidden),
-				acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-					if k.Name != "ci-weather" || k.Description != "CI reads the weather" || k.AllMCPs ||
-						len(k.MCPIDs) != 1 || k.MCPIDs[0] != acctest.MCPWeather || k.ExpiresAt != nil {
-						return fmt.Errorf("server holds %+v", k)
-					}
-					return nil
-				}),
-			},
-		}},
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		var rateLimit knownvalue.Check = knownvalue.Null()
+		if acctest.Capabilities(api).KeyRateLimits {
+			rateLimit = knownvalue.Int64Exact(60) // the server's default
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{{
+				Config: keyConfig(srv, fmt.Sprintf(`
+  name    = "ci-weather"
+  mcp_ids = %s
+`, mcpIDs(srv, acctest.MCPWeather))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("key")),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("key_prefix"), knownvalue.StringRegexp(keyPrefixPattern[api])),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("rate_limit_rpm"), rateLimit),
+					// The granted MCP answers, the others refuse: proven by the server.
+					acctest.ExpectReach(srv, keyAddr, acctest.MCPWeather, acctest.Reached),
+					acctest.ExpectReach(srv, keyAddr, acctest.MCPCalculator, acctest.Denied),
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						want := []string{acctest.MCPID(srv, acctest.MCPWeather)}
+						if k.Name != "ci-weather" || k.AllMCPs || !slices.Equal(k.MCPIDs, want) || k.ExpiresAt != nil {
+							return fmt.Errorf("the server holds %q, all_mcps %v, mcps %v, expires %v", k.Name, k.AllMCPs, k.MCPIDs, k.ExpiresAt)
+						}
+						return nil
+					}),
+					// The key in state is the one the server made.
+					acctest.StateCheckFunc(func(ctx context.Context, state *tfjson.State) error {
+						key, err := acctest.StringAttr(state, keyAddr, "key")
+						if err != nil {
+							return err
+						}
+						id, _ := acctest.StringAttr(state, keyAddr, "id")
+						if rec, ok := acctest.ServerKey(srv, id); !ok || rec.Digest != digest(key) {
+							return fmt.Errorf("the key in state is not the one the server holds for %s", id)
+						}
+						return nil
+					}),
+				},
+			}},
+		})
 	})
 }
 
-func TestAccAPIKeyResource_testModeAndExpiry(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	expires := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{{
-			Config: keyConfig(srv, fmt.Sprintf(`
-  name       = "sandbox"
-  mode       = "test"
+func TestAccAPIKeyResource_expiresAt(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		expires := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{{
+				// An offset spelling of the same instant: no diff afterwards.
+				Config: keyConfig(srv, fmt.Sprintf(`
+  name       = "expiring"
   all_mcps   = true
   expires_at = %q
-`, expires.Format(time.RFC3339))),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("key_prefix"), knownvalue.StringRegexp(regexp.MustCompile(`^pk_test_`))),
-				// A test key reaches test MCPs only, even with all_mcps.
-				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPSandbox, http.StatusOK),
-				acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusForbidden),
-				acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-					if k.ExpiresAt == nil || !k.ExpiresAt.Equal(expires) || k.Mode != "test" || !k.AllMCPs {
-						return fmt.Errorf("server holds mode %s, all_mcps %v, expires_at %v; want test, true, %v", k.Mode, k.AllMCPs, k.ExpiresAt, expires)
-					}
-					return nil
-				}),
-			},
-		}},
+`, expires.In(time.FixedZone("", 2*3600)).Format(time.RFC3339))),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectReach(srv, keyAddr, acctest.MCPSandbox, acctest.Reached),
+					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+						if k.ExpiresAt == nil || !k.ExpiresAt.Equal(expires) || !k.AllMCPs {
+							return fmt.Errorf("the server holds all_mcps %v, expires_at %v; want true, %v", k.AllMCPs, k.ExpiresAt, expires)
+						}
+						return nil
+					}),
+				},
+			}},
+		})
 	})
 }
 
-// Every updatable attribute changes in place: same id, same secret, and the
+// Name and description change in place: same id, same secret, and the
 // secret keeps working while the server reflects the change.
 func TestAccAPIKeyResource_updateInPlace(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	var firstID, firstKey string
-	sameKey := func() statecheck.StateCheck {
-		return acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-			if k.ID != firstID {
-				return fmt.Errorf("key was replaced: id %s, first %s", k.ID, firstID)
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		caps := acctest.Capabilities(api)
+		var id, key string
+		description := func(s string) string {
+			if !caps.KeyDescriptions {
+				return "" // A PlexMCP server keeps none: see the refusal tests.
 			}
-			return acctest.ExpectKeyStatus(context.Background(), srv, firstKey, acctest.MCPWeather, http.StatusOK)
+			return fmt.Sprintf("description = %q", s)
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{
+					Config: keyConfig(srv, fmt.Sprintf("name = \"app\"\nall_mcps = true\n%s", description("first"))),
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.CaptureString(keyAddr, "id", &id),
+						acctest.CaptureString(keyAddr, "key", &key),
+					},
+				},
+				{
+					Config: keyConfig(srv, fmt.Sprintf("name = \"app-renamed\"\nall_mcps = true\n%s", description("now documented"))),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.ExpectKeyKept(srv, keyAddr, &id, &key, acctest.MCPWeather),
+						acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+							wantDescription := ""
+							if caps.KeyDescriptions {
+								wantDescription = "now documented"
+							}
+							if k.Name != "app-renamed" || k.Description != wantDescription {
+								return fmt.Errorf("the server holds name %q, description %q", k.Name, k.Description)
+							}
+							return nil
+						}),
+					},
+				},
+			},
 		})
-	}
-	updatePlan := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-		plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-	}}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: keyConfig(srv, `
-  name    = "app"
-  mcp_ids = ["mcp_weather"]
-`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.CaptureString(keyAddr, "id", &firstID),
-					acctest.CaptureString(keyAddr, "key", &firstKey),
+	})
+}
+
+// Changing which MCPs a key reaches replaces the key on the hosted API,
+// which fixes permissions at creation (the plan says why), and updates it
+// in place on a PlexMCP server. Either way the server ends up granting
+// exactly the new MCPs, proven by invoking them.
+func TestAccAPIKeyResource_permissionsChange(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		inPlace := acctest.Capabilities(api).PermissionsUpdatable
+		var id, key string
+		cfg := func(permissions string) string {
+			return keyConfig(srv, fmt.Sprintf(`
+  name = "app"
+  %s
+  lifecycle {
+    create_before_destroy = true
+  }
+`, permissions))
+		}
+		// expectChange checks the step's outcome against the first key.
+		expectChange := func() []statecheck.StateCheck {
+			if inPlace {
+				return []statecheck.StateCheck{acctest.ExpectKeyKept(srv, keyAddr, &id, &key, acctest.MCPWeather)}
+			}
+			return []statecheck.StateCheck{acctest.StateCheckFunc(func(ctx context.Context, state *tfjson.State) error {
+				got, err := acctest.StringAttr(state, keyAddr, "id")
+				if err != nil {
+					return err
+				}
+				if got == id {
+					return fmt.Errorf("the key %s was kept; the hosted API cannot change its permissions", id)
+				}
+				if err := acctest.ExpectKeyReach(ctx, srv, key, acctest.MCPWeather, acctest.Refused); err != nil {
+					return fmt.Errorf("the replaced key still works: %w", err)
+				}
+				key, _ = acctest.StringAttr(state, keyAddr, "key")
+				id = got
+				return nil
+			})}
+		}
+		action := plancheck.ResourceActionCreateBeforeDestroy
+		if inPlace {
+			action = plancheck.ResourceActionUpdate
+		}
+		step := func(permissions string, reaches, denies string) resource.TestStep {
+			checks := append(expectChange(),
+				acctest.ExpectReach(srv, keyAddr, reaches, acctest.Reached))
+			if denies != "" {
+				checks = append(checks, acctest.ExpectReach(srv, keyAddr, denies, acctest.Denied))
+			}
+			planChecks := []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, action)}
+			if !inPlace {
+				// The plan says why: the permissions force the replacement.
+				planChecks = append(planChecks, expectReplacedBecauseOf(keyAddr, "mcp_ids"))
+			}
+			return resource.TestStep{
+				Config:            cfg(permissions),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: planChecks},
+				ConfigStateChecks: checks,
+			}
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{
+					Config: cfg("mcp_ids = " + mcpIDs(srv, acctest.MCPWeather)),
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.CaptureString(keyAddr, "id", &id),
+						acctest.CaptureString(keyAddr, "key", &key),
+						acctest.ExpectReach(srv, keyAddr, acctest.MCPCalculator, acctest.Denied),
+					},
 				},
+				step("mcp_ids = "+mcpIDs(srv, acctest.MCPWeather, acctest.MCPCalculator), acctest.MCPCalculator, acctest.MCPSandbox),
+				step("all_mcps = true", acctest.MCPSandbox, ""),
+				step("mcp_ids = "+mcpIDs(srv, acctest.MCPWeather), acctest.MCPWeather, acctest.MCPCalculator),
 			},
-			{
-				Config: keyConfig(srv, `
-  name        = "app-renamed"
-  description = "now documented"
-  mcp_ids     = ["mcp_weather", "mcp_calculator"]
-`),
-				ConfigPlanChecks: updatePlan,
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameKey(),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusOK),
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if k.Name != "app-renamed" || k.Description != "now documented" || len(k.MCPIDs) != 2 {
-							return fmt.Errorf("server holds name %q, description %q, mcps %v", k.Name, k.Description, k.MCPIDs)
-						}
-						return nil
-					}),
-				},
-			},
-			{
-				// From a list to every MCP, and the description removed.
-				Config: keyConfig(srv, `
-  name     = "app-renamed"
-  all_mcps = true
-`),
-				ConfigPlanChecks: updatePlan,
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameKey(),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusOK),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("mcp_ids"), knownvalue.Null()),
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if !k.AllMCPs || k.Description != "" {
-							return fmt.Errorf("server holds all_mcps %v, description %q", k.AllMCPs, k.Description)
-						}
-						return nil
-					}),
-				},
-			},
-			{
-				// And back to one MCP: the others now refuse the same key.
-				Config: keyConfig(srv, `
-  name    = "app-renamed"
-  mcp_ids = ["mcp_weather"]
-`),
-				ConfigPlanChecks: updatePlan,
-				ConfigStateChecks: []statecheck.StateCheck{
-					sameKey(),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusForbidden),
-				},
-			},
-		},
+		})
 	})
 }
 
 // Changing expires_at with create_before_destroy makes the new key before
-// revoking the old one; afterwards the old key is refused and the new works.
+// revoking the old one; afterwards the old key is refused and the new one
+// works. The order is proven by the server's access log.
 func TestAccAPIKeyResource_rotationCreateBeforeDestroy(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	var oldID, oldKey string
-	config := func(expires time.Time) string {
-		return keyConfig(srv, fmt.Sprintf(`
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		var accessLog acctest.SyncBuffer
+		srv := acctest.Start(t, refserver.Config{API: api, AccessLog: &accessLog})
+		var oldID, oldKey string
+		var logBefore int
+		config := func(expires time.Time) string {
+			return keyConfig(srv, fmt.Sprintf(`
   name       = "rotating"
   all_mcps   = true
   expires_at = %q
@@ -196,157 +251,177 @@ func TestAccAPIKeyResource_rotationCreateBeforeDestroy(t *testing.T) {
     create_before_destroy = true
   }
 `, expires.UTC().Format(time.RFC3339)))
-	}
-	now := time.Now().Truncate(time.Second)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: config(now.Add(30 * 24 * time.Hour)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.CaptureString(keyAddr, "id", &oldID),
-					acctest.CaptureString(keyAddr, "key", &oldKey),
+		}
+		now := time.Now().Truncate(time.Second)
+		create := regexp.MustCompile(`POST \S*/api-keys \d+`)
+		revoke := regexp.MustCompile(`DELETE \S*/api-keys/\S+ 2\d\d`)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{
+					Config: config(now.Add(30 * day)),
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.CaptureString(keyAddr, "id", &oldID),
+						acctest.CaptureString(keyAddr, "key", &oldKey),
+						acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
+							logBefore = accessLog.Len()
+							return nil
+						}),
+					},
+				},
+				{
+					Config: config(now.Add(60 * day)),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.ExpectReach(srv, keyAddr, acctest.MCPWeather, acctest.Reached),
+						acctest.StateCheckFunc(func(ctx context.Context, state *tfjson.State) error {
+							if id, _ := acctest.StringAttr(state, keyAddr, "id"); id == oldID {
+								return fmt.Errorf("key %s was not replaced", oldID)
+							}
+							order := requestOrder(accessLog.String()[logBefore:], create, revoke)
+							if order[0] < 0 || order[1] < 0 || order[0] > order[1] {
+								return fmt.Errorf("the rotation's create and revoke are at lines %v of its access log; want the create first", order)
+							}
+							if err := acctest.ExpectAPIKeyGone(ctx, srv, oldID); err != nil {
+								return err
+							}
+							return acctest.ExpectKeyReach(ctx, srv, oldKey, acctest.MCPWeather, acctest.Refused)
+						}),
+					},
 				},
 			},
-			{
-				Config: config(now.Add(60 * 24 * time.Hour)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
-					acctest.ExpectServerKey(srv, keyAddr, func(newKey refserver.KeyRecord) error {
-						if newKey.ID == oldID {
-							return fmt.Errorf("key %s was not replaced", oldID)
-						}
-						old, ok := acctest.ServerKey(srv, oldID)
-						if !ok || old.RevokedAt == nil {
-							return fmt.Errorf("old key %s is not revoked on the server", oldID)
-						}
-						// The new key existed before the old one was revoked.
-						if newKey.CreatedAt.After(*old.RevokedAt) {
-							return fmt.Errorf("new key created at %v, after the old one was revoked at %v", newKey.CreatedAt, *old.RevokedAt)
-						}
-						return acctest.ExpectKeyStatus(context.Background(), srv, oldKey, acctest.MCPWeather, http.StatusUnauthorized)
-					}),
-				},
-			},
-		},
+		})
 	})
 }
 
-func TestAccAPIKeyResource_modeChangeReplaces(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	var oldKey string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{
-				Config:            keyConfig(srv, "  name = \"m\"\n  all_mcps = true\n  lifecycle {\n    create_before_destroy = true\n  }\n"),
-				ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "key", &oldKey)},
-			},
-			{
-				Config: keyConfig(srv, "  name = \"m\"\n  mode = \"test\"\n  all_mcps = true\n  lifecycle {\n    create_before_destroy = true\n  }\n"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+// A rename made in the dashboard is planned back, in place.
+func TestAccAPIKeyResource_renamedOutOfBand(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		admin := acctest.AdminClient(t, srv)
+		var id, key string
+		cfg := keyConfig(srv, "name = \"drifting\"\nmcp_ids = "+mcpIDs(srv, acctest.MCPWeather))
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{
+					acctest.CaptureString(keyAddr, "id", &id),
+					acctest.CaptureString(keyAddr, "key", &key),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					// A test key reaches the test MCP and not the live one,
-					// which is what tells it from a live key with all_mcps.
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPSandbox, http.StatusOK),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusForbidden),
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if k.Mode != plexmcp.ModeTest || !strings.HasPrefix(k.KeyPrefix, "pk_test_") {
-							return fmt.Errorf("server key mode %q, prefix %q; want a test key", k.Mode, k.KeyPrefix)
+				{
+					PreConfig: func() {
+						name := "renamed-by-hand"
+						if _, err := admin.UpdateAPIKey(context.Background(), id, plexmcp.UpdateAPIKeyRequest{Name: &name}); err != nil {
+							t.Fatalf("out-of-band rename: %v", err)
 						}
-						return acctest.ExpectKeyStatus(context.Background(), srv, oldKey, acctest.MCPSandbox, http.StatusUnauthorized)
-					}),
+					},
+					Config: cfg,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("drifting")),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.ExpectKeyKept(srv, keyAddr, &id, &key, acctest.MCPWeather),
+						acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+							if k.Name != "drifting" {
+								return fmt.Errorf("the rename was not undone: %q", k.Name)
+							}
+							return nil
+						}),
+					},
 				},
 			},
-		},
+		})
 	})
 }
 
-// A rename and a permission change made in the dashboard are planned back.
-func TestAccAPIKeyResource_driftFromDashboard(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	admin := acctest.AdminClient(t, srv)
-	var id string
-	cfg := keyConfig(srv, `
-  name    = "drifting"
-  mcp_ids = ["mcp_weather"]
-`)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &id)}},
-			{
-				PreConfig: func() {
-					name := "renamed-by-hand"
-					_, err := admin.UpdateAPIKey(context.Background(), id, plexmcp.UpdateAPIKeyRequest{
-						Name:        &name,
-						Permissions: &plexmcp.Permissions{AllMCPs: true},
-					})
-					if err != nil {
-						t.Fatalf("out-of-band update: %v", err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("drifting")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPCalculator, http.StatusForbidden),
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if k.ID != id || k.Name != "drifting" || k.AllMCPs {
-							return fmt.Errorf("drift not undone: %s %q all_mcps=%v", k.ID, k.Name, k.AllMCPs)
-						}
-						return nil
-					}),
-				},
-			},
-		},
-	})
-}
-
-// A key revoked in the dashboard is never kept as if it worked: the plan
-// replaces it, and the replacement works.
+// A key revoked (or, on a PlexMCP server, deleted) in the dashboard is
+// never kept as if it worked: the plan replaces it (hosted: it is still
+// there, revoked) or creates it anew (server: it is gone), and the new key
+// works.
 func TestAccAPIKeyResource_revokedOutOfBand(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	admin := acctest.AdminClient(t, srv)
-	var id string
-	cfg := keyConfig(srv, `
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		admin := acctest.AdminClient(t, srv)
+		action := plancheck.ResourceActionCreate
+		if acctest.Capabilities(api).RevokedKeysRemain {
+			action = plancheck.ResourceActionCreateBeforeDestroy
+		}
+		var id string
+		cfg := keyConfig(srv, `
   name     = "revoked-by-hand"
   all_mcps = true
   lifecycle {
     create_before_destroy = true
   }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &id)}},
-			{
-				PreConfig: func() {
-					if err := admin.RevokeAPIKey(context.Background(), id); err != nil {
-						t.Fatalf("out-of-band revoke: %v", err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &id)}},
+				{
+					PreConfig: func() {
+						if err := admin.RevokeAPIKey(context.Background(), id); err != nil {
+							t.Fatalf("out-of-band revoke: %v", err)
+						}
+					},
+					Config: cfg,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddr, action),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+						acctest.ExpectReach(srv, keyAddr, acctest.MCPWeather, acctest.Reached),
+					},
 				},
 			},
-		},
+		})
+	})
+}
+
+// A key that PlexMCP deleted outright (its id answers 404) leaves state at
+// the next refresh, so Terraform plans a plain create instead of failing or
+// keeping a key that no longer exists.
+func TestAccAPIKeyResource_deletedOutOfBand(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		var oldID, oldKey string
+		cfg := keyConfig(srv, "name = \"deleted-by-plexmcp\"\nall_mcps = true")
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{
+					acctest.CaptureString(keyAddr, "id", &oldID),
+					acctest.CaptureString(keyAddr, "key", &oldKey),
+				}},
+				{
+					PreConfig: func() {
+						if ok, err := srv.PurgeAPIKey(oldID); !ok || err != nil {
+							t.Fatalf("purge %s: %v, %v", oldID, ok, err)
+						}
+					},
+					Config: cfg,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.ExpectReach(srv, keyAddr, acctest.MCPWeather, acctest.Reached),
+						acctest.StateCheckFunc(func(ctx context.Context, state *tfjson.State) error {
+							if id, _ := acctest.StringAttr(state, keyAddr, "id"); id == oldID {
+								return fmt.Errorf("state still holds the deleted key %s", oldID)
+							}
+							return acctest.ExpectKeyReach(ctx, srv, oldKey, acctest.MCPWeather, acctest.Refused)
+						}),
+					},
+				},
+			},
+		})
 	})
 }
 
@@ -355,17 +430,17 @@ func TestAccAPIKeyResource_revokedOutOfBand(t *testing.T) {
 // with an in-place update, not replaced; after that, a trigger change
 // replaces it as usual.
 func TestAccAPIKeyResource_importAdoptsConfigOnlyInputs(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	admin := acctest.AdminClient(t, srv)
-	thirty := int64(30)
-	made, err := admin.CreateAPIKey(context.Background(), plexmcp.CreateAPIKeyRequest{
-		Name: "made-elsewhere", Permissions: plexmcp.Permissions{AllMCPs: true}, ExpiresInDays: &thirty,
-	})
-	if err != nil {
-		t.Fatalf("creating the key to import: %v", err)
-	}
-	cfg := func(version string) string {
-		return fmt.Sprintf(`
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		expires := time.Now().Add(30 * day).UTC().Truncate(time.Second)
+		made, err := acctest.AdminClient(t, srv).CreateAPIKey(context.Background(), plexmcp.CreateAPIKeyRequest{
+			Name: "made-elsewhere", Permissions: plexmcp.Permissions{AllMCPs: true}, ExpiresAt: &expires,
+		})
+		if err != nil {
+			t.Fatalf("creating the key to import: %v", err)
+		}
+		cfg := func(version string) string {
+			return fmt.Sprintf(`
 import {
   to = plexmcp_api_key.test
   id = %q
@@ -379,112 +454,98 @@ import {
     create_before_destroy = true
   }
 `, version))
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: cfg("1"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if k.ID != made.ID || k.Status != plexmcp.StatusActive {
-							return fmt.Errorf("state holds %s (%s), want the imported %s, still active", k.ID, k.Status, made.ID)
-						}
-						if k.ExpiresAt == nil || !k.ExpiresAt.Equal(*made.ExpiresAt) {
-							return fmt.Errorf("expiry %v, want the imported key's %v", k.ExpiresAt, made.ExpiresAt)
-						}
-						return nil
-					}),
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{
+					Config: cfg("1"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
+							if k.ID != made.ID || k.Status != plexmcp.StatusActive {
+								return fmt.Errorf("state holds %s (%s), want the imported %s, still active", k.ID, k.Status, made.ID)
+							}
+							if k.ExpiresAt == nil || !k.ExpiresAt.Equal(expires) {
+								return fmt.Errorf("expiry %v, want the imported key's %v", k.ExpiresAt, expires)
+							}
+							return nil
+						}),
+					},
+				},
+				{
+					Config: cfg("2"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						acctest.ExpectReach(srv, keyAddr, acctest.MCPWeather, acctest.Reached),
+						acctest.StateCheckFunc(func(ctx context.Context, state *tfjson.State) error {
+							if id, _ := acctest.StringAttr(state, keyAddr, "id"); id == made.ID {
+								return fmt.Errorf("a new trigger value did not replace %s", made.ID)
+							}
+							return acctest.ExpectAPIKeyGone(ctx, srv, made.ID)
+						}),
+					},
 				},
 			},
-			{
-				Config: cfg("2"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreateBeforeDestroy),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if k.ID == made.ID {
-							return fmt.Errorf("a new trigger value did not replace %s", made.ID)
-						}
-						if old, ok := acctest.ServerKey(srv, made.ID); !ok || old.Status != plexmcp.StatusRevoked {
-							return fmt.Errorf("the replaced key %s is %q, want revoked", made.ID, old.Status)
-						}
-						return nil
-					}),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
-				},
-			},
-		},
+		})
 	})
 }
 
-// Lengths count characters, as PlexMCP does, not bytes: a 100-character
-// name in a script that needs two bytes per character is accepted.
-func TestAccAPIKeyResource_multibyteName(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	name := strings.Repeat("é", 100)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{{
-			Config: keyConfig(srv, fmt.Sprintf("name = %q\nall_mcps = true\ndescription = %q", name, strings.Repeat("ü", 500))),
-			ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-				if k.Name != name {
-					return fmt.Errorf("server holds the name %q, want %q", k.Name, name)
-				}
-				return nil
-			})},
-		}},
-	})
-}
-
-// A base URL without its /v1 path answers 404 to everything. That must
-// fail the refresh and the destroy, not read as "every key was deleted":
-// otherwise one apply would drop live keys from state.
-func TestAccAPIKeyResource_baseURLWithoutVersion(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	body := `
-  name     = "kept"
-  all_mcps = true
-`
-	wrong := strings.Replace(keyConfig(srv, body), srv.BaseURL, strings.TrimSuffix(srv.BaseURL, "/v1"), 1)
-	var id string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{Config: keyConfig(srv, body), ConfigStateChecks: []statecheck.StateCheck{acctest.CaptureString(keyAddr, "id", &id)}},
-			{Config: wrong, ExpectError: regexp.MustCompile(`(?s)not the PlexMCP\s+API.*check the\s+base URL`)},
-			{Config: wrong, Destroy: true, ExpectError: regexp.MustCompile(`(?s)not the PlexMCP\s+API.*check the\s+base URL`)},
-			{
-				// Back on the right URL, the same key is still in state and live.
-				Config: keyConfig(srv, body),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if k.ID != id || k.Status != plexmcp.StatusActive {
-							return fmt.Errorf("state holds %s (%s), want %s, active", k.ID, k.Status, id)
-						}
-						return nil
-					}),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
+// Import by id, then by import block, plans clean against the same
+// configuration; an unknown id is reported, not imported as empty.
+func TestAccAPIKeyResource_import(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		description := ""
+		if acctest.Capabilities(api).KeyDescriptions {
+			description = `description = "made elsewhere"`
+		}
+		cfg := keyConfig(srv, fmt.Sprintf(`
+  name        = "imported"
+  %s
+  mcp_ids     = %s
+  expires_at  = "2099-01-01T00:00:00Z"
+`, description, mcpIDs(srv, acctest.MCPWeather, acctest.MCPCalculator)))
+		unknownID := "key_doesnotexist00000000"
+		if api == refserver.APIServer {
+			unknownID = "5f0c2a57-4c3e-4d8a-9b7e-2f1d3c4b5a69"
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{
+				{Config: cfg},
+				{
+					ResourceName:            keyAddr,
+					ImportState:             true,
+					ImportStateVerify:       true,
+					ImportStateVerifyIgnore: []string{"key"},
+				},
+				{
+					ResourceName:    keyAddr,
+					ImportState:     true,
+					ImportStateKind: resource.ImportBlockWithID,
+				},
+				{
+					ResourceName:  keyAddr,
+					ImportState:   true,
+					ImportStateId: unknownID,
+					ExpectError:   regexp.MustCompile(`Cannot import non-existent remote object`),
 				},
 			},
-		},
+		})
 	})
 }
 
 // Import refuses a secret given as the id, without repeating it.
 func TestAccAPIKeyResource_importSecretAsID(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	secret := "pk_live_" + strings.Repeat("A", 38)
+	srv := acctest.StartAPI(t, refserver.APIHosted)
+	secret := refserver.NewBootstrapKey()
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.Factories(),
 		Steps: []resource.TestStep{{
@@ -493,104 +554,19 @@ import {
   to = plexmcp_api_key.test
   id = %q
 }
-`, secret) + keyConfig(srv, `
-  name     = "x"
-  all_mcps = true
-`),
+`, secret) + keyConfig(srv, "name = \"x\"\nall_mcps = true"),
 			ExpectError: regexp.MustCompile(`(?s)Invalid Import ID.*looks like a secret\s+key`),
 		}},
 	})
-	if n := len(srv.APIKeys()); n != 0 {
+	if n := len(acctest.ActiveKeys(srv)); n != 0 {
 		t.Errorf("a refused import created %d key(s)", n)
 	}
-}
-
-// A key that PlexMCP deleted outright (its id answers 404) leaves state at
-// the next refresh, so Terraform plans a plain create instead of failing or
-// keeping a key that no longer exists.
-func TestAccAPIKeyResource_deletedOutOfBand(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	var oldID, oldKey string
-	cfg := keyConfig(srv, `
-  name     = "deleted-by-plexmcp"
-  all_mcps = true
-`)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{Config: cfg, ConfigStateChecks: []statecheck.StateCheck{
-				acctest.CaptureString(keyAddr, "id", &oldID),
-				acctest.CaptureString(keyAddr, "key", &oldKey),
-			}},
-			{
-				PreConfig: func() {
-					if ok, err := srv.PurgeAPIKey(oldID); !ok || err != nil {
-						t.Fatalf("purge %s: %v, %v", oldID, ok, err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectServerKey(srv, keyAddr, func(k refserver.KeyRecord) error {
-						if k.ID == oldID {
-							return fmt.Errorf("state still holds the deleted key %s", oldID)
-						}
-						return nil
-					}),
-					acctest.ExpectInvoke(srv, keyAddr, acctest.MCPWeather, http.StatusOK),
-					acctest.StateCheckFunc(func(ctx context.Context, _ *tfjson.State) error {
-						return acctest.ExpectKeyStatus(ctx, srv, oldKey, acctest.MCPWeather, http.StatusUnauthorized)
-					}),
-				},
-			},
-		},
-	})
-}
-
-func TestAccAPIKeyResource_import(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	cfg := keyConfig(srv, `
-  name        = "imported"
-  description = "made elsewhere"
-  mcp_ids     = ["mcp_weather", "mcp_calculator"]
-  expires_at  = "2099-01-01T00:00:00Z"
-`)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
-		Steps: []resource.TestStep{
-			{Config: cfg},
-			{
-				ResourceName:            keyAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"key"},
-			},
-			{
-				// An import block plans clean against the same configuration.
-				ResourceName:    keyAddr,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithID,
-			},
-			{
-				// An id the server does not know reads as gone (404), which
-				// Terraform reports instead of importing an empty object.
-				ResourceName:  keyAddr,
-				ImportState:   true,
-				ImportStateId: "key_doesnotexist",
-				ExpectError:   regexp.MustCompile(`Cannot import non-existent remote object`),
-			},
-		},
-	})
 }
 
 // Bad configuration fails at plan time, names the attribute, and creates
 // nothing on the server.
 func TestAccAPIKeyResource_validation(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
+	srv := acctest.StartAPI(t, refserver.APIHosted)
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	cases := map[string]struct {
 		body string
@@ -601,15 +577,16 @@ func TestAccAPIKeyResource_validation(t *testing.T) {
 		"all_mcps false":          {`name = "x"` + "\n" + `all_mcps = false`, `all_mcps = false does not choose any MCPs`},
 		"empty mcp_ids":           {`name = "x"` + "\n" + `mcp_ids = []`, `(?s)mcp_ids.*at least 1`},
 		"empty name":              {`name = ""` + "\n" + `all_mcps = true`, `(?s)Value Length.*name.*character count`},
-		"long name":               {fmt.Sprintf("name = %q\nall_mcps = true", longString(101)), `(?s)Value Length.*name.*character count`},
+		"long name":               {fmt.Sprintf("name = %q\nall_mcps = true", strings.Repeat("a", 101)), `(?s)Value Length.*name.*character count`},
 		"long name in characters": {fmt.Sprintf("name = %q\nall_mcps = true", strings.Repeat("é", 101)), `(?s)Value Length.*name.*character count`},
 		"padded name":             {`name = " x "` + "\n" + `all_mcps = true`, `must not start or end with whitespace`},
-		"long description":        {fmt.Sprintf("name = \"x\"\nall_mcps = true\ndescription = %q", longString(501)), `(?s)Value Length.*description.*character count`},
-		"bad mode":                {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `mode = "prod"`, `(?s)mode.*value must be one of`},
+		"long description":        {fmt.Sprintf("name = \"x\"\nall_mcps = true\ndescription = %q", strings.Repeat("a", 501)), `(?s)Value Length.*description.*character count`},
+		"removed mode":            {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `mode = "live"`, `(?s)Unsupported argument.*mode`},
 		"not rfc3339":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_at = "next tuesday"`, `(?s)Invalid RFC3339 String Value.*next tuesday`},
 		"past expiry":             {`name = "x"` + "\n" + `all_mcps = true` + "\n" + fmt.Sprintf("expires_at = %q", past), `(?s)expires_at.*is not in the future`},
 		"both expiries":           {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 3` + "\n" + `expires_at = "2099-01-01T00:00:00Z"`, `(?s)expires_in_days.*expires_at|expires_at.*expires_in_days`},
 		"days out of range":       {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 4000`, `(?s)expires_in_days.*between 1 and 3650`},
+		"rate limit out of range": {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `rate_limit_rpm = 0`, `(?s)rate_limit_rpm.*between 1 and 10000`},
 		"window without expiry":   {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `rotate_before_days = 3`, `Renewal Window Without Expiry`},
 		"window too long":         {`name = "x"` + "\n" + `all_mcps = true` + "\n" + `expires_in_days = 7` + "\n" + `rotate_before_days = 7`, `must be shorter than expires_in_days`},
 		"window open at creation": {`name = "x"` + "\n" + `all_mcps = true` + "\n" + fmt.Sprintf("expires_at = %q", time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339)) + "\n" + `rotate_before_days = 3`, `Renewal Window Already Open`},
@@ -626,43 +603,67 @@ func TestAccAPIKeyResource_validation(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() {
-		if keys := srv.APIKeys(); len(keys) != 0 {
+		if keys := acctest.ActiveKeys(srv); len(keys) != 0 {
 			t.Errorf("invalid configurations created %d key(s) on the server", len(keys))
 		}
 	})
 }
 
-// An unknown MCP id reaches the API, which refuses it; the error points at
-// mcp_ids and nothing is created.
+// An MCP id the organisation does not have is refused with an error that
+// points at mcp_ids, and nothing is created, on either API: the hosted API
+// refuses it itself, and a PlexMCP server, which would grant it silently,
+// is checked by the client first.
 func TestAccAPIKeyResource_unknownMCP(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		unknown := "mcp_nope"
+		if api == refserver.APIServer {
+			unknown = "0b6c8a5e-3f0e-4c55-9a43-8d1f7c2b9e10"
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			Steps: []resource.TestStep{{
+				Config:      keyConfig(srv, fmt.Sprintf("name = \"x\"\nmcp_ids = [%q]", unknown)),
+				ExpectError: regexp.MustCompile(`(?s)mcp_ids.*` + regexp.QuoteMeta(unknown)),
+			}},
+		})
+		if keys := acctest.ActiveKeys(srv); len(keys) != 0 {
+			t.Errorf("a refused create left %s on the server", acctest.DescribeKeys(keys))
+		}
+	})
+}
+
+// The provider's own key is an ordinary key: a configuration may import
+// it, and destroying it while it is the organisation's only active key
+// fails with PlexMCP's refusal and keeps it in state, live. (That rule is
+// the hosted API's; a PlexMCP server lets a key delete itself.)
+func TestAccAPIKeyResource_onlyActiveKey(t *testing.T) {
+	srv := acctest.StartAPI(t, refserver.APIHosted)
+	var bootstrapID string
+	for _, k := range srv.APIKeys() {
+		if k.Bootstrap && k.Digest == digest(srv.AdminKey()) {
+			bootstrapID = k.ID
+		}
+	}
+	body := "name = \"bootstrap\"\nall_mcps = true"
+	imported := fmt.Sprintf("import {\n  to = plexmcp_api_key.test\n  id = %q\n}\n", bootstrapID) + keyConfig(srv, body)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.Factories(),
-		Steps: []resource.TestStep{{
-			Config:      keyConfig(srv, `name = "x"`+"\n"+`mcp_ids = ["mcp_nope"]`),
-			ExpectError: regexp.MustCompile(`(?s)mcp_ids.*mcp_nope`),
-		}},
+		Steps: []resource.TestStep{
+			{Config: imported},
+			{
+				Config:      imported,
+				Destroy:     true,
+				ExpectError: regexp.MustCompile(`(?s)Cannot revoke your only active key.*only active key`),
+			},
+			{
+				// Still in state, still the provider's working key; stop
+				// managing it without revoking it.
+				Config: acctest.ProviderConfig(srv) + "removed {\n  from = plexmcp_api_key.test\n  lifecycle {\n    destroy = false\n  }\n}\n",
+				ConfigStateChecks: []statecheck.StateCheck{acctest.StateCheckFunc(func(ctx context.Context, _ *tfjson.State) error {
+					return acctest.ExpectKeyReach(ctx, srv, srv.AdminKey(), acctest.MCPWeather, acctest.Reached)
+				})},
+			},
+		},
 	})
-	if keys := srv.APIKeys(); len(keys) != 0 {
-		t.Errorf("a refused create left %d key(s) on the server", len(keys))
-	}
-}
-
-// checkAllRevoked is the CheckDestroy of every test: destroy must revoke
-// every key it created, as the server sees it.
-func checkAllRevoked(srv *refserver.Running) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if active := acctest.ActiveKeys(srv); len(active) != 0 {
-			return fmt.Errorf("%d key(s) still active after destroy", len(active))
-		}
-		return nil
-	}
-}
-
-func longString(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = 'a'
-	}
-	return string(b)
 }

@@ -35,8 +35,10 @@ func (d *apiKeysDataSource) Metadata(_ context.Context, req datasource.MetadataR
 func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the organisation's API keys, including those created outside Terraform, with " +
-			"the same metadata as the `plexmcp_api_key` data source and never their secrets. Use it to audit " +
-			"keys: which have expired, which were revoked, which nobody has used.",
+			"the same metadata as the `plexmcp_api_key` data source (except `created_by` and `recent_activity`, " +
+			"which PlexMCP reports only for one key) and never their secrets. Use it to audit keys: which have " +
+			"expired, which were revoked, which nobody has used. PlexMCP's hosted API only: a self-hosted PlexMCP " +
+			"server lists no keys to API keys, so there it is an error that says so.",
 		Attributes: map[string]schema.Attribute{
 			"status": schema.StringAttribute{
 				MarkdownDescription: keyStatusDescription,
@@ -67,6 +69,11 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 
+	if !d.data.client.Capabilities(ctx).ListsKeys {
+		resp.Diagnostics.AddError("Listing API Keys Not Supported by a PlexMCP Server", keysNotListedExplanation(
+			"the plexmcp_api_keys data source")+" Read keys one at a time with the plexmcp_api_key data source, by id.")
+		return
+	}
 	keys, err := d.data.client.ListAPIKeys(ctx, plexmcp.ListAPIKeysOptions{Status: state.Status.ValueString()})
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Error Listing PlexMCP API Keys", err)

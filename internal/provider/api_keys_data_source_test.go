@@ -20,7 +20,7 @@ import (
 // the second organisation's key never appears.
 func TestAccAPIKeysDataSource_pagination(t *testing.T) {
 	const total = 105
-	srv := acctest.Start(t, refserver.Config{})
+	srv := acctest.StartAPI(t, refserver.APIHosted) // The only API that lists keys to API keys.
 	ctx := context.Background()
 	admin := acctest.AdminClient(t, srv)
 	byName := map[string]string{}
@@ -37,19 +37,25 @@ func TestAccAPIKeysDataSource_pagination(t *testing.T) {
 			t.Fatalf("revoking %s: %v", name, err)
 		}
 	}
-	other, err := secondOrgClient(t, srv).CreateAPIKey(ctx, plexmcp.CreateAPIKeyRequest{
+	other, err := acctest.SecondOrgClient(t, srv).CreateAPIKey(ctx, plexmcp.CreateAPIKeyRequest{
 		Name: "bulk-other-org", Permissions: plexmcp.Permissions{AllMCPs: true},
 	})
 	if err != nil {
 		t.Fatalf("creating the second organisation's key: %v", err)
 	}
 
+	first := ""
+	for _, k := range srv.APIKeys() {
+		if k.Name == "bulk-000" {
+			first = k.OrgID
+		}
+	}
 	// The server's records, in its listing order (created_at, then id), are
 	// what every list must match element by element.
 	idsWhere := func(keep func(refserver.KeyRecord) bool, extra map[string]knownvalue.Check) knownvalue.Check {
 		var checks []knownvalue.Check
 		for _, k := range srv.APIKeys() {
-			if k.ID == other.ID || !keep(k) {
+			if k.ID == other.ID || k.OrgID != first || !keep(k) {
 				continue
 			}
 			obj := map[string]knownvalue.Check{"id": knownvalue.StringExact(k.ID), "name": knownvalue.StringExact(k.Name)}
@@ -96,30 +102,38 @@ data "plexmcp_api_keys" "none" {
 data "plexmcp_mcps" "probe" {}
 `,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.plexmcp_api_keys.all", apiKeys, knownvalue.ListSizeExact(total)),
+				// Every key, the provider's own (bootstrap) key included.
+				statecheck.ExpectKnownValue("data.plexmcp_api_keys.all", apiKeys, knownvalue.ListSizeExact(total+1)),
 				statecheck.ExpectKnownValue("data.plexmcp_api_keys.all", apiKeys, idsWhere(all, nil)),
 				statecheck.ExpectKnownValue("data.plexmcp_api_keys.revoked", apiKeys, knownvalue.ListSizeExact(3)),
 				statecheck.ExpectKnownValue("data.plexmcp_api_keys.revoked", apiKeys, idsWhere(revoked, map[string]knownvalue.Check{
 					"status":     knownvalue.StringExact(plexmcp.StatusRevoked),
 					"revoked_at": knownvalue.NotNull(),
 				})),
-				statecheck.ExpectKnownValue("data.plexmcp_api_keys.active", apiKeys, knownvalue.ListSizeExact(total-3)),
+				statecheck.ExpectKnownValue("data.plexmcp_api_keys.active", apiKeys, knownvalue.ListSizeExact(total+1-3)),
 				statecheck.ExpectKnownValue("data.plexmcp_api_keys.first_ten", apiKeys, knownvalue.ListSizeExact(10)),
 				statecheck.ExpectKnownValue("data.plexmcp_api_keys.first_ten_revoked", apiKeys, knownvalue.ListExact([]knownvalue.Check{
 					knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"id":            knownvalue.StringExact(byName["bulk-007"]),
-						"name":          knownvalue.StringExact("bulk-007"),
-						"description":   knownvalue.StringExact(""),
-						"mode":          knownvalue.StringExact(plexmcp.ModeLive),
-						"key_prefix":    knownvalue.StringRegexp(keyPrefixPattern),
-						"all_mcps":      knownvalue.Bool(true),
-						"mcp_ids":       knownvalue.Null(),
-						"status":        knownvalue.StringExact(plexmcp.StatusRevoked),
-						"expires_at":    knownvalue.Null(),
-						"created_at":    knownvalue.NotNull(),
-						"last_used_at":  knownvalue.Null(),
-						"request_count": knownvalue.Int64Exact(0),
-						"revoked_at":    knownvalue.NotNull(),
+						"id":          knownvalue.StringExact(byName["bulk-007"]),
+						"name":        knownvalue.StringExact("bulk-007"),
+						"description": knownvalue.StringExact(""),
+						"key_prefix":  knownvalue.StringRegexp(keyPrefixPattern[refserver.APIHosted]),
+						"all_mcps":    knownvalue.Bool(true),
+						"mcp_ids":     knownvalue.Null(),
+						"status":      knownvalue.StringExact(plexmcp.StatusRevoked),
+						"expires_at":  knownvalue.Null(),
+						"created_at":  knownvalue.NotNull(),
+						"updated_at":  knownvalue.NotNull(),
+						"last_used":   knownvalue.Null(),
+						"revoked_at":  knownvalue.NotNull(),
+						"usage": knownvalue.ObjectExact(map[string]knownvalue.Check{
+							"total_requests": knownvalue.Int64Exact(0), "requests_today": knownvalue.Int64Exact(0),
+							// A list reports today's count only; one key, all of them.
+							"requests_this_week": knownvalue.Null(), "requests_this_month": knownvalue.Null(),
+						}),
+						"rate_limit_rpm":  knownvalue.Null(),
+						"created_by":      knownvalue.Null(),
+						"recent_activity": knownvalue.Null(),
 					}),
 				})),
 				statecheck.ExpectKnownValue("data.plexmcp_api_keys.none", apiKeys, knownvalue.ListSizeExact(0)),
@@ -128,7 +142,7 @@ data "plexmcp_mcps" "probe" {}
 		}},
 	})
 
-	// 105 keys cannot come back in one page of at most 100: the six lists
+	// 106 keys cannot come back in one page of at most 100: the six lists
 	// above took more requests than there were reads of them.
 	counts := srv.RequestCounts()
 	pages, reads := counts["GET /v1/api-keys"], counts["GET /v1/mcps"]

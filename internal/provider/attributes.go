@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"context"
+	"sort"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -12,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
 )
 
 // The inputs that both plexmcp_api_key objects take (the resource and the
@@ -96,4 +100,45 @@ func validatePermissionsConfig(allMCPs types.Bool, mcpIDs types.Set, diags *diag
 // computedTimestamp is a read-only RFC 3339 attribute of a data source.
 func computedTimestamp(description string) schema.StringAttribute {
 	return schema.StringAttribute{CustomType: timetypes.RFC3339Type{}, MarkdownDescription: description, Computed: true}
+}
+
+// The per-key rate limit of a PlexMCP server: 1 to 10000 requests a minute
+// through its MCP proxy, 60 unless said otherwise.
+const (
+	defaultRateLimitRPM = 60
+	maxRateLimitRPM     = 10000
+)
+
+const rateLimitDescription = "How many requests a minute the key may make through a PlexMCP server's MCP proxy, " +
+	"1 to 10000; the server's default is 60. A self-hosted PlexMCP server only: PlexMCP's hosted API has no " +
+	"per-key limit, so setting it there is refused at plan time."
+
+// rateLimitValidators are the rules for rate_limit_rpm.
+func rateLimitValidators() []validator.Int64 {
+	return []validator.Int64{int64validator.Between(1, maxRateLimitRPM)}
+}
+
+// permissionsFromModel turns all_mcps and mcp_ids into the client's
+// permissions.
+func permissionsFromModel(ctx context.Context, allMCPs types.Bool, mcpIDs types.Set, out *plexmcp.Permissions) diag.Diagnostics {
+	if allMCPs.ValueBool() {
+		*out = plexmcp.Permissions{AllMCPs: true}
+		return nil
+	}
+	var ids []string
+	d := mcpIDs.ElementsAs(ctx, &ids, false)
+	// A set has no order; sorting makes the request body reproducible.
+	sort.Strings(ids)
+	*out = plexmcp.Permissions{MCPIDs: ids}
+	return d
+}
+
+// permissionsToModel is the reverse: all_mcps true and mcp_ids null for a
+// key that reaches every MCP, else all_mcps null and the ids.
+func permissionsToModel(ctx context.Context, p plexmcp.Permissions) (types.Bool, types.Set, diag.Diagnostics) {
+	if p.AllMCPs {
+		return types.BoolValue(true), types.SetNull(types.StringType), nil
+	}
+	ids, diags := types.SetValueFrom(ctx, types.StringType, p.MCPIDs)
+	return types.BoolNull(), ids, diags
 }

@@ -1,68 +1,50 @@
 package provider
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-func TestCheckAPIKeyFormat(t *testing.T) {
+// The api_key validator is the client's one check, worded for the
+// attribute, and never repeats the key it refuses.
+func TestAPIKeyValidator(t *testing.T) {
 	t.Parallel()
+	valid := "pmcp_01" + strings.Repeat("0123456789abcdef", 5)
 	cases := map[string]struct {
 		key  string
 		want string // substring of the problem; "" = valid
 	}{
-		"live":              {"pk_live_abcDEF123", ""},
-		"test":              {"pk_test_abcDEF123", ""},
-		"leading space":     {" pk_live_abc", "leading or trailing whitespace"},
-		"trailing newline":  {"pk_live_abc\n", "leading or trailing whitespace"},
-		"inner space":       {"pk_live_ab c", "contains whitespace"},
-		"bearer prefix":     {"Bearerpk_live_abc", "Bearer"},
-		"wrong prefix":      {"sk_live_abc", "does not start with pk_live_ or pk_test_"},
-		"upper-case prefix": {"PK_LIVE_abc", "does not start with"},
-		"prefix only":       {"pk_live_", "copy the complete key"},
-		"empty":             {"", "does not start with"},
+		"a pmcp_01 key":    {valid, ""},
+		"a legacy key":     {"pk_live_abcDEF123", ""},
+		"cut short":        {valid[:60], "87"},
+		"trailing newline": {valid + "\n", "whitespace"},
+		"scheme pasted in": {"ApiKey " + valid, "ApiKey"},
+		"not a key":        {"sk_live_abc", "pmcp_"},
+		"upper-case hex":   {valid[:7] + strings.ToUpper(valid[7:]), "lowercase"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got := checkAPIKeyFormat(tc.key)
-			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
-				t.Errorf("checkAPIKeyFormat() = %q, want %q", got, tc.want)
+			var resp validator.StringResponse
+			apiKeyFormat().ValidateString(context.Background(), validator.StringRequest{
+				Path: path.Root("api_key"), ConfigValue: types.StringValue(tc.key),
+			}, &resp)
+			detail := ""
+			for _, d := range resp.Diagnostics {
+				detail += d.Detail()
 			}
-			if tc.key != "" && strings.Contains(got, tc.key) {
-				t.Errorf("the problem %q echoes the key", got)
+			if tc.want == "" && resp.Diagnostics.HasError() || tc.want != "" && !strings.Contains(detail, tc.want) {
+				t.Errorf("validator says %q, want %q", detail, tc.want)
 			}
-		})
-	}
-}
-
-func TestCheckBaseURL(t *testing.T) {
-	t.Parallel()
-	cases := map[string]struct {
-		url  string
-		want string
-	}{
-		"https":       {"https://api.plexmcp.com/v1", ""},
-		"loopback":    {"http://127.0.0.1:8089/v1", ""},
-		"no scheme":   {"api.plexmcp.com/v1", "must start with https://"},
-		"ftp":         {"ftp://api.plexmcp.com", "must start with https://"},
-		"no host":     {"https:///v1", "has no host"},
-		"query":       {"https://api.plexmcp.com/v1?x=1", "query"},
-		"not a url":   {"://", "is not a URL"},
-		"with prefix": {"https://example.com/plexmcp/v1", ""},
-		"credentials": {"https://user:pk_live_secret@api.plexmcp.com/v1", "must not carry credentials"},
-		"bare ?":      {"https://api.plexmcp.com/v1?", "query"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got := checkBaseURL(tc.url)
-			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
-				t.Errorf("checkBaseURL(%q) = %q, want %q", tc.url, got, tc.want)
+			if len(tc.key) > 12 && strings.Contains(detail, tc.key[12:]) {
+				t.Error("the problem echoes the key")
 			}
 		})
 	}

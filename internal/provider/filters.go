@@ -81,3 +81,11 @@ func compileNameRegex(v types.String, diags *diag.Diagnostics) *regexp.Regexp {
 	}
 	return re
 }
+
+// keysNotListedExplanation says why what needs a list of keys cannot have
+// one on a PlexMCP server.
+func keysNotListedExplanation(what string) string {
+	return "A self-hosted PlexMCP server lists no keys to an API-key caller: its key list is empty for every API " +
+		"key, whatever the organisation holds, so " + what + " would find nothing and be wrong. (An owner or admin " +
+		"sees every key on the server's API Keys page.)"
+}

@@ -10,10 +10,11 @@ import (
 )
 
 // keyPattern matches anything shaped like a PlexMCP key, wherever it
-// appears. It leaves the public 12-character key_prefix (four characters
-// after pk_live_) readable, since that is what links log lines to keys; a
-// real key carries 38 characters there.
-var keyPattern = regexp.MustCompile(`pk_(live|test)_[A-Za-z0-9]{5,}`)
+// appears: pmcp_ keys and the hosted API's older pk_live_/pk_test_ ones. It
+// leaves the 12 characters the hosted API reports as a key's prefix
+// readable, since that is what links log lines to keys; a real key carries
+// 75 more hexadecimal characters.
+var keyPattern = regexp.MustCompile(`pmcp_[0-9A-Za-z]{8,}|pk_(live|test)_[A-Za-z0-9]{5,}`)
 
 // Field names whose values are always secret, whatever they hold.
 var secretFields = []string{"key", "api_key", "authorization", "Authorization"}

@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -29,14 +31,26 @@ type mcpDataSource struct {
 	data *providerData
 }
 
+// mcpModel is one MCP as plexmcp_mcp shows it; plexmcp_mcps lists
+// mcpSummaryModel, the same without the tools, which PlexMCP reports only
+// for one MCP at a time.
 type mcpModel struct {
-	ID          types.String `tfsdk:"id"`
-	Name        types.String `tfsdk:"name"`
-	Description types.String `tfsdk:"description"`
-	Mode        types.String `tfsdk:"mode"`
-	Status      types.String `tfsdk:"status"`
-	Tools       types.List   `tfsdk:"tools"`
+	ID           types.String      `tfsdk:"id"`
+	Name         types.String      `tfsdk:"name"`
+	Description  types.String      `tfsdk:"description"`
+	EndpointURL  types.String      `tfsdk:"endpoint_url"`
+	Status       types.String      `tfsdk:"status"`
+	Health       types.String      `tfsdk:"health"`
+	CreatedAt    timetypes.RFC3339 `tfsdk:"created_at"`
+	LastActive   timetypes.RFC3339 `tfsdk:"last_active"`
+	RequestCount types.Int64       `tfsdk:"request_count"`
+	Tools        types.List        `tfsdk:"tools"`
 }
+
+// toolType is one tool of an MCP, as Terraform types.
+var toolType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"name": types.StringType, "description": types.StringType,
+}}
 
 func (d *mcpDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_mcp"
@@ -46,10 +60,20 @@ func (d *mcpDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 	// The same fields as each element of plexmcp_mcps, with id and name
 	// also accepted as the lookup key.
 	attrs := mcpAttributes()
+	attrs["tools"] = schema.ListNestedAttribute{
+		MarkdownDescription: "The tools the MCP offers, as PlexMCP last saw them (a PlexMCP server knows them once it " +
+			"has checked the MCP's health; empty before). Tool names are what applications call.",
+		Computed: true,
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"name":        schema.StringAttribute{MarkdownDescription: "The tool's name, such as `get_weather`.", Computed: true},
+			"description": schema.StringAttribute{MarkdownDescription: "What the tool does.", Computed: true},
+		}},
+	}
 	attrs["id"] = schema.StringAttribute{
-		MarkdownDescription: "The MCP's id (`mcp_…`). Exactly one of `id` and `name` must be set.",
-		Optional:            true,
-		Computed:            true,
+		MarkdownDescription: "The MCP's id (`mcp_…` on the hosted API, a UUID on a PlexMCP server). Exactly one of " +
+			"`id` and `name` must be set.",
+		Optional: true,
+		Computed: true,
 	}
 	attrs["name"] = schema.StringAttribute{
 		MarkdownDescription: "The MCP's exact name, such as `Weather API`. Exactly one of `id` and `name` " +
@@ -76,8 +100,8 @@ func (d *mcpDataSource) ConfigValidators(_ context.Context) []datasource.ConfigV
 
 func (d *mcpDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	ctx = maskSecrets(ctx)
-	var cfg mcpModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	var cfg mcpLookup
+	resp.Diagnostics.Append(readAttributes(ctx, req.Config, &cfg)...)
 	if resp.Diagnostics.HasError() || !requireClient(d.data, &resp.Diagnostics) {
 		return
 	}
@@ -103,8 +127,13 @@ func (d *mcpDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 			addAPIError(&resp.Diagnostics, "Error Listing PlexMCP MCPs", err)
 			return
 		}
-		mcp = findMCPByName(all, cfg.Name.ValueString(), &resp.Diagnostics)
-		if mcp == nil {
+		found := findMCPByName(all, cfg.Name.ValueString(), &resp.Diagnostics)
+		if found == nil {
+			return
+		}
+		// Only one MCP's own page has its tools.
+		if mcp, err = d.data.client.GetMCP(ctx, found.ID); err != nil {
+			addAPIError(&resp.Diagnostics, "Error Reading PlexMCP MCP", err)
 			return
 		}
 	}
@@ -144,14 +173,28 @@ func findMCPByName(all []plexmcp.MCP, name string, diags *diag.Diagnostics) *ple
 	return nil
 }
 
+// mcpLookup is what plexmcp_mcp reads from its configuration.
+type mcpLookup struct {
+	ID   types.String `tfsdk:"id"`
+	Name types.String `tfsdk:"name"`
+}
+
 func mcpToModel(ctx context.Context, m *plexmcp.MCP) (mcpModel, diag.Diagnostics) {
-	tools, diags := types.ListValueFrom(ctx, types.StringType, m.Tools)
+	s := mcpToSummary(m)
+	tools := make([]attr.Value, 0, len(m.Tools))
+	var diags diag.Diagnostics
+	for _, t := range m.Tools {
+		tool, d := types.ObjectValue(toolType.AttrTypes, map[string]attr.Value{
+			"name": types.StringValue(t.Name), "description": types.StringValue(t.Description),
+		})
+		diags.Append(d...)
+		tools = append(tools, tool)
+	}
+	list, d := types.ListValue(toolType, tools)
+	diags.Append(d...)
 	return mcpModel{
-		ID:          types.StringValue(m.ID),
-		Name:        types.StringValue(m.Name),
-		Description: types.StringValue(m.Description),
-		Mode:        types.StringValue(m.Mode),
-		Status:      types.StringValue(m.Status),
-		Tools:       tools,
+		ID: s.ID, Name: s.Name, Description: s.Description, EndpointURL: s.EndpointURL, Status: s.Status,
+		Health: s.Health, CreatedAt: s.CreatedAt, LastActive: s.LastActive, RequestCount: s.RequestCount,
+		Tools: list,
 	}, diags
 }

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -10,59 +11,73 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
-	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
 )
 
+// An MCP looked up by name or by id grants a key, which then reaches that
+// MCP only.
 func TestAccMCPDataSource_byNameAndID(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(srv) + `
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{{
+				Config: acctest.ProviderConfig(srv) + fmt.Sprintf(`
 data "plexmcp_mcp" "weather" {
   name = "Weather API"
 }
 
 data "plexmcp_mcp" "sandbox" {
-  id = "mcp_sandbox"
+  id = %q
 }
 
-# The looked-up id grants a key, which then reaches that MCP only.
 resource "plexmcp_api_key" "test" {
   name    = "weather-only"
   mcp_ids = [data.plexmcp_mcp.weather.id]
 }
-`,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.plexmcp_mcp.weather", tfjsonpath.New("id"), knownvalue.StringExact(acctest.MCPWeather)),
-				statecheck.ExpectKnownValue("data.plexmcp_mcp.weather", tfjsonpath.New("mode"), knownvalue.StringExact("live")),
-				statecheck.ExpectKnownValue("data.plexmcp_mcp.weather", tfjsonpath.New("tools"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("get_weather")})),
-				statecheck.ExpectKnownValue("data.plexmcp_mcp.sandbox", tfjsonpath.New("name"), knownvalue.StringExact("Sandbox")),
-				statecheck.ExpectKnownValue("data.plexmcp_mcp.sandbox", tfjsonpath.New("mode"), knownvalue.StringExact("test")),
-				acctest.ExpectInvoke(srv, "plexmcp_api_key.test", acctest.MCPWeather, 200),
-				acctest.ExpectInvoke(srv, "plexmcp_api_key.test", acctest.MCPCalculator, 403),
-			},
-		}},
+`, acctest.MCPID(srv, acctest.MCPSandbox)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.plexmcp_mcp.weather", tfjsonpath.New("id"), knownvalue.StringExact(acctest.MCPID(srv, acctest.MCPWeather))),
+					statecheck.ExpectKnownValue("data.plexmcp_mcp.weather", tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue("data.plexmcp_mcp.weather", tfjsonpath.New("endpoint_url"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue("data.plexmcp_mcp.weather", tfjsonpath.New("tools"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("get_weather")}),
+					})),
+					statecheck.ExpectKnownValue("data.plexmcp_mcp.sandbox", tfjsonpath.New("name"), knownvalue.StringExact("Sandbox")),
+					acctest.ExpectReach(srv, "plexmcp_api_key.test", acctest.MCPWeather, acctest.Reached),
+					acctest.ExpectReach(srv, "plexmcp_api_key.test", acctest.MCPCalculator, acctest.Denied),
+				},
+			}},
+		})
 	})
 }
 
 func TestAccMCPDataSource_errors(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	cases := map[string]struct{ body, err string }{
-		"unknown name lists the names": {`name = "Wether API"`, `(?s)No MCP is named "Wether API".*"Calculator", "Sandbox", "Weather API"`},
-		"other organisation's id":      {`id = "mcp_private_tools"`, `(?s)No MCP with id "mcp_private_tools"`},
-		"neither id nor name":          {``, `(?s)Exactly one of these attributes must be configured`},
-		"both id and name":             {`id = "mcp_weather"` + "\n" + `name = "Weather API"`, `(?s)Exactly one of these attributes must be configured`},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.Factories(),
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfig(srv) + "data \"plexmcp_mcp\" \"x\" {\n" + tc.body + "\n}\n",
-					ExpectError: regexp.MustCompile(tc.err),
-				}},
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		var private string
+		for _, m := range srv.MCPs() {
+			if m.Name == "Private Tools" {
+				private = m.ID
+			}
+		}
+		cases := map[string]struct{ body, err string }{
+			"unknown name lists the names": {`name = "Wether API"`, `(?s)No MCP is named "Wether API".*"Calculator", "Sandbox", "Weather API"`},
+			"other organisation's id":      {fmt.Sprintf("id = %q", private), `(?s)No MCP with id "` + regexp.QuoteMeta(private) + `"`},
+			"neither id nor name":          {``, `(?s)Exactly one of these attributes must be configured`},
+			"both id and name":             {fmt.Sprintf("id = %q\nname = \"Weather API\"", acctest.MCPID(srv, acctest.MCPWeather)), `(?s)Exactly one of these attributes must be configured`},
+		}
+		for name, tc := range cases {
+			t.Run(name, func(t *testing.T) {
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: acctest.Factories(),
+					Steps: []resource.TestStep{{
+						Config:      acctest.ProviderConfig(srv) + "data \"plexmcp_mcp\" \"x\" {\n" + tc.body + "\n}\n",
+						ExpectError: regexp.MustCompile(tc.err),
+					}},
+				})
 			})
-		})
-	}
+		}
+	})
 }
+

@@ -1,17 +1,20 @@
 // Package provider is the Terraform side of PlexMCP: the provider
-// configuration, its resources, data sources and ephemeral resources. It
-// talks to PlexMCP only through the typed client in internal/plexmcp.
+// configuration, its resources, data sources, ephemeral resources, list
+// resources and actions. It talks to PlexMCP only through the typed client
+// in internal/plexmcp, and learns what the PlexMCP API behind it can do only
+// from the client's declared capabilities.
 package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -32,6 +35,7 @@ import (
 const (
 	EnvAPIKey  = "PLEXMCP_API_KEY"
 	EnvBaseURL = "PLEXMCP_BASE_URL"
+	EnvAPI     = "PLEXMCP_API"
 )
 
 const defaultRequestTimeout = 30 * time.Second
@@ -40,6 +44,7 @@ var (
 	_ provider.Provider                       = (*plexmcpProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*plexmcpProvider)(nil)
 	_ provider.ProviderWithListResources      = (*plexmcpProvider)(nil)
+	_ provider.ProviderWithActions            = (*plexmcpProvider)(nil)
 )
 
 // Option adjusts a provider instance. Options exist for tests, which need to
@@ -50,6 +55,13 @@ type Option func(*plexmcpProvider)
 // windows with.
 func WithClock(now func() time.Time) Option {
 	return func(p *plexmcpProvider) { p.now = now }
+}
+
+// WithDefaultBaseURL replaces PlexMCP's public URL as the default base URL,
+// so that tests can try the detection of the API (which happens only when
+// base_url is left unset) against a reference server.
+func WithDefaultBaseURL(u string) Option {
+	return func(p *plexmcpProvider) { p.defaultBaseURL = u }
 }
 
 // New returns a constructor for the provider, as providerserver expects.
@@ -64,18 +76,20 @@ func New(version string, opts ...Option) func() provider.Provider {
 }
 
 type plexmcpProvider struct {
-	version string
-	now     func() time.Time
+	version        string
+	now            func() time.Time
+	defaultBaseURL string
 }
 
 type plexmcpProviderModel struct {
 	APIKey         types.String `tfsdk:"api_key"`
 	BaseURL        types.String `tfsdk:"base_url"`
+	API            types.String `tfsdk:"api"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 }
 
-// providerData is what Configure hands to every resource and data source.
+// providerData is what Configure hands to every object of the provider.
 type providerData struct {
 	client *plexmcp.Client
 	now    func() time.Time
@@ -95,6 +109,7 @@ func dataFromProvider(v any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
+// requireClient reports whether data has a client, and says why not.
 func requireClient(data *providerData, diags *diag.Diagnostics) bool {
 	if data == nil || data.client == nil {
 		diags.AddError("PlexMCP Provider Not Configured",
@@ -105,6 +120,14 @@ func requireClient(data *providerData, diags *diag.Diagnostics) bool {
 	return true
 }
 
+// clock returns data's clock, or the wall clock before Configure.
+func (data *providerData) clock() time.Time {
+	if data != nil && data.now != nil {
+		return data.now()
+	}
+	return time.Now()
+}
+
 func (p *plexmcpProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "plexmcp"
 	resp.Version = p.version
@@ -113,28 +136,41 @@ func (p *plexmcpProvider) Metadata(_ context.Context, _ provider.MetadataRequest
 func (p *plexmcpProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manage [PlexMCP](https://plexmcp.com) API keys as code: create one key per " +
-			"environment, limit it to the MCPs it needs, expire and rotate it without downtime.",
+			"environment, limit it to the MCPs it needs, expire and rotate it without downtime. Works with " +
+			"PlexMCP's hosted API and with self-hosted PlexMCP servers.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
-				MarkdownDescription: "A PlexMCP **management** key (`pk_live_…` or `pk_test_…`), created by an " +
-					"organisation owner. Access keys cannot manage other keys. Falls back to the `" + EnvAPIKey +
-					"` environment variable; prefer the variable, so the key stays out of your configuration.",
+				MarkdownDescription: "A PlexMCP API key of the organisation whose keys this configuration " +
+					"manages (`pmcp_…`; the hosted API also accepts older `pk_live_…`/`pk_test_…` keys). Any " +
+					"key of an organisation may manage its keys. Falls back to the `" + EnvAPIKey + "` " +
+					"environment variable; prefer the variable, so the key stays out of your configuration.",
 				Optional:   true,
 				Sensitive:  true,
 				Validators: []validator.String{apiKeyFormat()},
 			},
 			"base_url": schema.StringAttribute{
-				MarkdownDescription: "Base URL of the PlexMCP API, including the version path. Falls back to the `" +
-					EnvBaseURL + "` environment variable, then to `" + plexmcp.DefaultBaseURL + "`.",
+				MarkdownDescription: "Base URL of the PlexMCP API. For PlexMCP's hosted API it ends in `/v1`; " +
+					"for a self-hosted PlexMCP server, in `/api/v1` (or give the server's address and set " +
+					"`api`). Falls back to the `" + EnvBaseURL + "` environment variable, then to `" +
+					plexmcp.DefaultBaseURL + "`, where the provider asks the server which API it runs (see the " +
+					"provider's documentation).",
 				Optional:   true,
 				Validators: []validator.String{baseURLFormat()},
+			},
+			"api": schema.StringAttribute{
+				MarkdownDescription: "Which PlexMCP API `base_url` serves: `hosted` (PlexMCP's hosted API, " +
+					"`…/v1`) or `server` (a self-hosted PlexMCP server, `…/api/v1`). Usually unnecessary, as " +
+					"`base_url`'s path says; set it when `base_url` has no version path. Falls back to the `" +
+					EnvAPI + "` environment variable.",
+				Optional: true,
+				Validators: []validator.String{stringvalidator.OneOf(string(plexmcp.APIHosted),
+					string(plexmcp.APIServer))},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request is retried after a connection error, "+
 					"an HTTP 429 or a 5xx answer, with jittered exponential backoff that honours `Retry-After`. "+
-					"Creates are retried with one idempotency key, so a retry never makes a second key; a create "+
-					"still unanswered after its retries (or its timeout) is replayed once more with that key, so "+
-					"that its key is not lost. Defaults to `%d`.", plexmcp.DefaultMaxRetries),
+					"A create is resent only where that cannot make a second key (see the provider's "+
+					"documentation). `0` turns retries off. Defaults to `%d`.", plexmcp.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 50)},
 			},
@@ -156,43 +192,35 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	// A key or URL that another resource produces is unknown during plan.
-	// Resources then plan without a client and fail only if they need one.
-	if cfg.APIKey.IsUnknown() || cfg.BaseURL.IsUnknown() || cfg.MaxRetries.IsUnknown() || cfg.RequestTimeout.IsUnknown() {
+	// Objects then plan without a client and fail only if they need one.
+	if cfg.APIKey.IsUnknown() || cfg.BaseURL.IsUnknown() || cfg.API.IsUnknown() || cfg.MaxRetries.IsUnknown() ||
+		cfg.RequestTimeout.IsUnknown() {
 		tflog.Debug(ctx, "provider configuration is not known yet; deferring client setup")
 		return
 	}
 
-	apiKey := cfg.APIKey.ValueString()
-	keySource := "api_key"
-	if cfg.APIKey.IsNull() {
-		apiKey = os.Getenv(EnvAPIKey)
-		keySource = EnvAPIKey
-	}
+	apiKey, keySource := valueOrEnv(cfg.APIKey, EnvAPIKey, "api_key")
+	baseURL, urlSource := valueOrEnv(cfg.BaseURL, EnvBaseURL, "base_url")
+	api, apiSource := valueOrEnv(cfg.API, EnvAPI, "api")
 
 	if apiKey == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing PlexMCP API Key",
-			"The provider needs a PlexMCP management key to manage API keys. Set api_key in the provider "+
-				"block, or export "+EnvAPIKey+" (recommended, so the key stays out of your configuration).")
+			"The provider needs a PlexMCP API key of the organisation whose keys it manages. Set api_key in the "+
+				"provider block, or export "+EnvAPIKey+" (recommended, so the key stays out of your configuration).")
 		return
 	}
-	if problem := checkAPIKeyFormat(apiKey); problem != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid PlexMCP API Key",
-			fmt.Sprintf("The key from %s %s. Copy the complete management key from the PlexMCP dashboard "+
-				"(API Keys) into api_key or %s.", keySource, problem, EnvAPIKey))
+	endpoint, err := plexmcp.ResolveEndpoint(baseURL, plexmcp.API(api))
+	if err != nil {
+		addConfigError(&resp.Diagnostics, err, map[string]string{"base_url": urlSource, "api": apiSource})
 		return
 	}
-
-	baseURL := cfg.BaseURL.ValueString()
-	if cfg.BaseURL.IsNull() {
-		baseURL = os.Getenv(EnvBaseURL)
+	keyAPI := endpoint.API
+	if endpoint.Detect {
+		keyAPI = "" // Not known until the server is asked.
 	}
-	if baseURL != "" {
-		if problem := checkBaseURL(baseURL); problem != "" {
-			// Not repeating the URL: it may carry a key in its query.
-			resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid PlexMCP Base URL",
-				fmt.Sprintf("The base URL (from base_url or %s) %s.", EnvBaseURL, problem))
-			return
-		}
+	if err := plexmcp.CheckAPIKey(apiKey, keyAPI); err != nil {
+		addConfigError(&resp.Diagnostics, err, map[string]string{"api_key": keySource})
+		return
 	}
 
 	timeout := defaultRequestTimeout
@@ -205,21 +233,27 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 		}
 		timeout = d
 	}
-	maxRetries := -1
-	if !cfg.MaxRetries.IsNull() {
-		maxRetries = int(cfg.MaxRetries.ValueInt64())
-	}
-
-	client, err := plexmcp.New(plexmcp.Config{
-		BaseURL:        baseURL,
-		APIKey:         plexmcp.Secret(apiKey),
+	clientCfg := plexmcp.Config{
+		BaseURL:        endpoint.BaseURL,
+		API:            plexmcp.API(api),
+		APIKey:         plexmcp.NewSecret(apiKey),
 		UserAgent:      userAgent(p.version, req.TerraformVersion),
-		MaxRetries:     maxRetries,
 		RequestTimeout: timeout,
 		Logger:         tflogLogger{},
-	})
+		Now:            p.now,
+	}
+	if endpoint.Detect {
+		// Leaving both open is what asks the client to detect the API; a
+		// test may stand in for PlexMCP's public URL.
+		clientCfg.BaseURL, clientCfg.API = "", ""
+		clientCfg.DefaultBaseURL = p.defaultBaseURL
+	}
+	if !cfg.MaxRetries.IsNull() {
+		clientCfg.MaxRetries = new(int(cfg.MaxRetries.ValueInt64()))
+	}
+	client, err := plexmcp.New(clientCfg)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create PlexMCP API Client", err.Error())
+		addConfigError(&resp.Diagnostics, err, nil)
 		return
 	}
 
@@ -229,6 +263,43 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.EphemeralResourceData = data
 	resp.ListResourceData = data
 	resp.ActionData = data
+}
+
+// valueOrEnv returns an attribute's value, or else the environment
+// variable's, and which of the two it came from.
+func valueOrEnv(v types.String, env, attribute string) (value, source string) {
+	if !v.IsNull() {
+		return v.ValueString(), attribute
+	}
+	return os.Getenv(env), env
+}
+
+// addConfigError reports a setting the client refused, on the attribute
+// it names, and says where the value came from (the attribute or its
+// environment variable). The client's words never repeat the value.
+func addConfigError(diags *diag.Diagnostics, err error, sources map[string]string) {
+	var cfgErr *plexmcp.ConfigError
+	if !errors.As(err, &cfgErr) {
+		diags.AddError("Unable to Create PlexMCP API Client", err.Error())
+		return
+	}
+	source := sources[cfgErr.Setting]
+	if source == "" {
+		source = cfgErr.Setting
+	}
+	summary := map[string]string{
+		"api_key":  "Invalid PlexMCP API Key",
+		"base_url": "Invalid PlexMCP Base URL",
+		"api":      "PlexMCP API Not Clear",
+	}[cfgErr.Setting]
+	if summary == "" {
+		summary = "Invalid PlexMCP Provider Configuration"
+	}
+	detail := fmt.Sprintf("%s (from %s) %s.", cfgErr.Setting, source, cfgErr.Problem)
+	if cfgErr.Setting == "api_key" {
+		detail += " Copy the complete key from the PlexMCP dashboard (API Keys) into api_key or " + EnvAPIKey + "."
+	}
+	diags.AddAttributeError(path.Root(cfgErr.Setting), summary, detail)
 }
 
 func (p *plexmcpProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -246,15 +317,21 @@ func (p *plexmcpProvider) DataSources(_ context.Context) []func() datasource.Dat
 	}
 }
 
+func (p *plexmcpProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewAPIKeyEphemeralResource,
+	}
+}
+
 func (p *plexmcpProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
 		NewAPIKeyListResource,
 	}
 }
 
-func (p *plexmcpProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{
-		NewAPIKeyEphemeralResource,
+func (p *plexmcpProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewVerifyAPIKeyAction,
 	}
 }
 
@@ -264,32 +341,4 @@ func userAgent(providerVersion, terraformVersion string) string {
 	}
 	return fmt.Sprintf("terraform-provider-plexmcp/%s (+https://registry.terraform.io/providers/plexmcp/plexmcp) Terraform/%s",
 		providerVersion, terraformVersion)
-}
-
-// checkAPIKeyFormat returns what is wrong with a key, or "". It checks only
-// what a client can know offline; the checksum is the server's business.
-func checkAPIKeyFormat(key string) string {
-	switch {
-	case strings.TrimSpace(key) != key:
-		return "has leading or trailing whitespace (often a newline copied with it); remove it"
-	case strings.ContainsFunc(key, unicode.IsSpace):
-		return "contains whitespace; a PlexMCP key is a single word"
-	case strings.ContainsFunc(key, unicode.IsControl):
-		return "contains a control character; copy the key again as plain text"
-	case strings.HasPrefix(strings.ToLower(key), "bearer"):
-		return "starts with \"Bearer\"; give the key alone, the provider adds the Bearer scheme itself"
-	case !strings.HasPrefix(key, "pk_live_") && !strings.HasPrefix(key, "pk_test_"):
-		return "does not start with pk_live_ or pk_test_"
-	case len(key) <= len("pk_live_"):
-		return "is only a prefix; copy the complete key"
-	}
-	return ""
-}
-
-// checkBaseURL returns what is wrong with a base URL, or "".
-func checkBaseURL(raw string) string {
-	if err := plexmcp.CheckBaseURL(raw); err != nil {
-		return strings.TrimPrefix(err.Error(), "plexmcp: the base URL ")
-	}
-	return ""
 }

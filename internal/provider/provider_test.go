@@ -4,109 +4,96 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest"
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/provider"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
 )
 
 const oneKey = `
 resource "plexmcp_api_key" "test" {
-  name     = "x"
+  name     = "any"
   all_mcps = true
 }
 `
 
+// wellFormedUnknownKey is shaped like a real key but known to no server.
+var wellFormedUnknownKey = "pmcp_01" + strings.Repeat("0123456789abcdef", 5)
+
 // A well-formed key the server does not know gets the documented 401
-// wording and the fixes a user will search for.
+// wording and the fixes a user will search for, as a provider-level error.
 func TestAccProvider_unauthorized(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			Steps: []resource.TestStep{{
+				Config:      acctest.ProviderConfigWithKey(srv, wellFormedUnknownKey) + oneKey,
+				ExpectError: regexp.MustCompile(`(?s)Invalid or missing API key.*complete\s+key.*revoked.*give the key\s+alone`),
+			}},
+		})
+		if n := len(acctest.ActiveKeys(srv)); n != 0 {
+			t.Errorf("a rejected provider key still created %d key(s)", n)
+		}
+	})
+}
+
+// The provider's own key is an ordinary key of its organisation: the
+// hosted API lists it among the keys.
+func TestAccProvider_ownKeyIsListed(t *testing.T) {
+	srv := acctest.StartAPI(t, refserver.APIHosted)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.Factories(),
 		Steps: []resource.TestStep{{
-			Config:      acctest.ProviderConfigWithKey(srv, "pk_live_0000000000000000000000000000000000000000") + oneKey,
-			ExpectError: regexp.MustCompile(`(?s)Invalid or missing API key.*complete\s+key.*revoked.*give the key\s+alone`),
+			Config: acctest.ProviderConfig(srv) + `
+data "plexmcp_api_keys" "all" {}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.plexmcp_api_keys.all", tfjsonpath.New("api_keys"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{
+						"name":       knownvalue.StringExact("bootstrap"),
+						"key_prefix": knownvalue.StringExact(srv.AdminKey()[:12]),
+						"all_mcps":   knownvalue.Bool(true),
+					}),
+				})),
+			},
 		}},
 	})
-	if n := len(srv.APIKeys()); n != 0 {
-		t.Errorf("rejected provider key still created %d key(s)", n)
-	}
-}
-
-// An access key cannot manage keys: the 403 says which permission is
-// missing. The second provider's key comes from a resource, so it is
-// unknown at plan time, which must be allowed. (See shortLivedFactories
-// for why the second configuration is not an alias.)
-func TestAccProvider_accessKeyForbidden(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: shortLivedFactories(),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-terraform {
-  required_providers {
-    plexmcp      = { source = "plexmcp/plexmcp" }
-    plexmcpshort = { source = "plexmcp/plexmcpshort" }
-  }
-}
-
-provider "plexmcp" {
-  base_url = %[1]q
-}
-
-resource "plexmcp_api_key" "access" {
-  name     = "access"
-  all_mcps = true
-}
-
-provider "plexmcpshort" {
-  base_url = %[1]q
-  api_key  = plexmcp_api_key.access.key
-}
-
-resource "plexmcp_api_key" "denied" {
-  provider = plexmcpshort
-  name     = "denied"
-  all_mcps = true
-}
-`, srv.BaseURL),
-			ExpectError: regexp.MustCompile(`(?s)HTTP 403 forbidden.*needs a management key.*access key`),
-		}},
-	})
-	for _, k := range srv.APIKeys() {
-		if k.Name == "denied" {
-			t.Errorf("an access key created key %s", k.ID)
-		}
-	}
 }
 
 // Every request names the provider, its version and the Terraform that runs
 // it, so PlexMCP can tell provider traffic apart and support can ask the
 // right questions.
 func TestAccProvider_userAgent(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	want := regexp.MustCompile(`^terraform-provider-plexmcp/test \(\+https://registry\.terraform\.io/providers/plexmcp/plexmcp\) Terraform/\d+\.\d+\.\d+`)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.Factories(),
-		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(srv) + oneKey,
-			ConfigStateChecks: []statecheck.StateCheck{acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
-				agents := srv.UserAgents()
-				if len(agents) != 1 {
-					return fmt.Errorf("requests came with %d different User-Agents, want 1: %v", len(agents), agents)
-				}
-				for ua := range agents {
-					if !want.MatchString(ua) {
-						return fmt.Errorf("User-Agent %q does not match %s", ua, want)
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		want := regexp.MustCompile(`^terraform-provider-plexmcp/test \(\+https://registry\.terraform\.io/providers/plexmcp/plexmcp\) Terraform/\d+\.\d+\.\d+`)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			Steps: []resource.TestStep{{
+				Config: acctest.ProviderConfig(srv) + oneKey,
+				ConfigStateChecks: []statecheck.StateCheck{acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
+					agents := srv.UserAgents()
+					if len(agents) != 1 {
+						return fmt.Errorf("requests came with %d different User-Agents, want 1: %v", len(agents), agents)
 					}
-				}
-				return nil
-			})},
-		}},
+					for ua := range agents {
+						if !want.MatchString(ua) {
+							return fmt.Errorf("User-Agent %q does not match %s", ua, want)
+						}
+					}
+					return nil
+				})},
+			}},
+		})
 	})
 }
 
@@ -114,21 +101,13 @@ func TestAccProvider_userAgent(t *testing.T) {
 // malformed one there is an error that names both the attribute and the
 // variable. These tests set the environment, so they cannot run in parallel.
 func TestAccProvider_keyFromEnvironment(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	config := fmt.Sprintf(`
-terraform {
-  required_providers {
-    plexmcp = { source = "plexmcp/plexmcp" }
-  }
-}
-provider "plexmcp" {
-  base_url = %q
-}
-`, srv.BaseURL) + oneKey
+	srv := acctest.StartAPI(t, refserver.APIHosted)
+	config := acctest.RequiredProviders + fmt.Sprintf("provider \"plexmcp\" {\n  base_url = %q\n}\n", srv.BaseURL) + oneKey
 	for name, tc := range map[string]struct{ env, err string }{
 		"missing":          {"", `(?s)Missing PlexMCP API Key.*api_key.*PLEXMCP_API_KEY`},
-		"trailing newline": {"pk_live_abcdef\n", `(?s)Invalid PlexMCP API Key.*PLEXMCP_API_KEY has leading or trailing whitespace`},
-		"wrong prefix":     {"sk_live_abcdef", `(?s)Invalid PlexMCP API Key.*PLEXMCP_API_KEY does not start with pk_live_`},
+		"trailing newline": {wellFormedUnknownKey + "\n", `(?s)Invalid PlexMCP API Key.*from\s+PLEXMCP_API_KEY\)\s+has\s+leading\s+or\s+trailing\s+whitespace`},
+		"cut short":        {wellFormedUnknownKey[:50], `(?s)Invalid PlexMCP API Key.*from\s+PLEXMCP_API_KEY\)\s+is\s+50\s+characters\s+long.*copied\s+incompletely`},
+		"not a key":        {"sk_live_abcdef", `(?s)Invalid PlexMCP API Key.*from\s+PLEXMCP_API_KEY\).*does\s+not\s+look\s+like\s+a\s+PlexMCP\s+key`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv("PLEXMCP_API_KEY", tc.env)
@@ -138,35 +117,144 @@ provider "plexmcp" {
 			})
 		})
 	}
-	if n := len(srv.APIKeys()); n != 0 {
-		t.Errorf("a provider without a usable key created %d key(s)", n)
+	if counts := srv.RequestCounts(); len(counts) != 0 {
+		t.Errorf("a provider without a usable key still reached the server: %v", counts)
 	}
 }
 
+// A key that cannot work is refused at plan time, before any request, with
+// a message that names api_key and never repeats the key; a key of the
+// wrong API's shape is refused where the API is known.
 func TestAccProvider_invalidKeyFormat(t *testing.T) {
-	srv := acctest.Start(t, refserver.Config{})
-	cases := map[string]struct{ key, err string }{
-		"whitespace":  {" pk_live_abc", `(?s)api_key.*leading or trailing whitespace`},
-		"no prefix":   {"sk_live_abc", `(?s)api_key.*does not start with pk_live_ or pk_test_`},
-		"bearer":      {"Bearer pk_live_abc", `(?s)api_key.*contains whitespace|(?s)api_key.*Bearer`},
-		"only prefix": {"pk_test_", `(?s)api_key.*copy the complete key`},
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		cases := map[string]struct{ key, err string }{
+			"whitespace":   {" " + wellFormedUnknownKey, `(?s)api_key.*leading\s+or\s+trailing\s+whitespace`},
+			"not a key":    {"sk_live_abc", `(?s)api_key.*does\s+not\s+look\s+like\s+a\s+PlexMCP\s+key`},
+			"scheme":       {"ApiKey " + wellFormedUnknownKey, `(?s)api_key.*starts\s+with\s+"ApiKey"`},
+			"incomplete":   {wellFormedUnknownKey[:70], `(?s)api_key.*70\s+characters\s+long.*copied\s+incompletely`},
+			"only prefix":  {"pmcp_", `(?s)api_key.*only\s+the\s+prefix`},
+			"upper-case":   {strings.ToUpper(wellFormedUnknownKey[:12]) + wellFormedUnknownKey[12:], `(?s)api_key`},
+			"legacy shape": {"pk_live_abcdef", `Invalid or missing API key`},
+		}
+		if api == refserver.APIServer {
+			// A PlexMCP server never issued pk_ keys: refused offline.
+			cases["legacy shape"] = struct{ key, err string }{"pk_live_abcdef", `(?s)api_key.*pk_live_/pk_test_\s+key.*pmcp_01`}
+		}
+		// The group returns when its parallel subtests have finished.
+		t.Run("keys", func(t *testing.T) {
+			for name, tc := range cases {
+				t.Run(name, func(t *testing.T) {
+					resource.ParallelTest(t, resource.TestCase{
+						ProtoV6ProviderFactories: acctest.Factories(),
+						Steps: []resource.TestStep{{
+							Config:      acctest.ProviderConfigWithKey(srv, tc.key) + oneKey,
+							ExpectError: regexp.MustCompile(tc.err),
+						}},
+					})
+				})
+			}
+		})
+		// Only the well-formed legacy key on the hosted API reaches it.
+		for route := range srv.RequestCounts() {
+			if !strings.Contains(route, "/v1/") || api == refserver.APIServer {
+				t.Errorf("a malformed key reached the server: %s", route)
+			}
+		}
+	})
+}
+
+// The API follows from base_url; anything ambiguous is a configuration
+// error at plan time that says which setting to add, and api = "…" says it
+// outright, /v1 or /api/v1 appended.
+func TestAccProvider_choosingTheAPI(t *testing.T) {
+	hosted := acctest.StartAPI(t, refserver.APIHosted)
+	server := acctest.StartAPI(t, refserver.APIServer)
+	provider := func(lines string) string {
+		return acctest.RequiredProviders + "provider \"plexmcp\" {\n" + lines + "\n}\n" + oneKey
 	}
-	// The group returns when its parallel subtests have finished.
-	t.Run("keys", func(t *testing.T) {
+	cases := map[string]struct {
+		srv    *refserver.Running
+		config string
+		err    string
+	}{
+		"no version path": {hosted, fmt.Sprintf("base_url = %q", hosted.Origin),
+			`(?s)PlexMCP API Not Clear.*api\s+\(from\s+api\)\s+must\s+be\s+set\s+to\s+"hosted"\s+or\s+"server"`},
+		"hosted stated":       {hosted, fmt.Sprintf("base_url = %q\napi = \"hosted\"", hosted.Origin), ""},
+		"server stated":       {server, fmt.Sprintf("base_url = %q\napi = \"server\"", server.Origin), ""},
+		"server path":         {server, fmt.Sprintf("base_url = %q", server.BaseURL), ""},
+		"hosted on /api/v1":   {server, fmt.Sprintf("base_url = %q\napi = \"hosted\"", server.BaseURL), `(?s)api.*is\s+"hosted",\s+but\s+base_url\s+ends\s+in\s+/api/v1`},
+		"server on /v1":       {hosted, fmt.Sprintf("base_url = %q\napi = \"server\"", hosted.BaseURL), `(?s)api.*is\s+"server",\s+but\s+base_url\s+ends\s+in\s+/v1`},
+		"unknown api":         {hosted, fmt.Sprintf("base_url = %q\napi = \"cloud\"", hosted.BaseURL), `(?s)api.*value must be one of`},
+		"credentials in URL":  {hosted, `base_url = "https://user:secret@api.plexmcp.com/v1"`, `(?s)base_url.*must\s+not\s+carry\s+a\s+user\s+name`},
+		"server without URL":  {hosted, `api = "server"`, `(?s)base_url.*must\s+be\s+set.*when\s+api\s+is\s+"server"`},
+		"server from the env": {server, "", ""},
+	}
+	t.Run("cases", func(t *testing.T) {
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				resource.ParallelTest(t, resource.TestCase{
-					ProtoV6ProviderFactories: acctest.Factories(),
-					Steps: []resource.TestStep{{
-						Config:      acctest.ProviderConfigWithKey(srv, tc.key) + oneKey,
-						ExpectError: regexp.MustCompile(tc.err),
-					}},
-				})
+				step := resource.TestStep{Config: provider(tc.config)}
+				if tc.err != "" {
+					step.ExpectError = regexp.MustCompile(tc.err)
+				} else {
+					step.ConfigStateChecks = []statecheck.StateCheck{
+						acctest.ExpectReach(tc.srv, "plexmcp_api_key.test", acctest.MCPWeather, acctest.Reached),
+					}
+				}
+				if name == "server from the env" {
+					// PLEXMCP_BASE_URL and PLEXMCP_API: not in parallel.
+					t.Setenv("PLEXMCP_BASE_URL", server.Origin)
+					t.Setenv("PLEXMCP_API", "server")
+					resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: acctest.Factories(), Steps: []resource.TestStep{step}})
+					return
+				}
+				resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: acctest.Factories(), Steps: []resource.TestStep{step}})
 			})
 		}
 	})
-	// A malformed key is refused before any request is sent.
-	if counts := srv.RequestCounts(); len(counts) != 0 {
-		t.Errorf("malformed keys still reached the server: %v", counts)
+	for _, srv := range []*refserver.Running{hosted, server} {
+		if err := acctest.ExpectNoActiveKeys(srv); err != nil {
+			t.Error(err)
+		}
 	}
+}
+
+// With base_url left at its default and nothing stated, the provider asks
+// the origin which API it serves (GET /health, which only a PlexMCP server
+// answers) once, and falls back to the documented hosted API when it cannot
+// tell. The test stands the reference server in for PlexMCP's public URL.
+func TestAccProvider_detectsTheAPI(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.StartAPI(t, api)
+		// What the provider would use as its default: the hosted API's URL
+		// shape at this origin.
+		stand := srv.Origin + "/v1"
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(provider.WithDefaultBaseURL(stand)),
+			CheckDestroy:             checkNoActiveKeys(srv),
+			Steps: []resource.TestStep{{
+				Config: acctest.RequiredProviders + "provider \"plexmcp\" {}\n" + oneKey,
+				ConfigStateChecks: []statecheck.StateCheck{
+					// Before this test invokes anything itself: the provider
+					// asked GET /health (a 404 outside the hosted API's
+					// routes, counted under "/"), and otherwise used only the
+					// detected API's own routes.
+					acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
+						counts := srv.RequestCounts()
+						asked := counts["GET /health"] + counts["GET /"]
+						if asked == 0 {
+							return fmt.Errorf("the provider never asked GET /health: %v", counts)
+						}
+						for route := range counts {
+							if !strings.Contains(route, srv.BaseURL[len(srv.Origin):]+"/") && route != "GET /health" && route != "GET /" {
+								return fmt.Errorf("the provider used %s, outside the %s API", route, api)
+							}
+						}
+						return nil
+					}),
+					acctest.ExpectReach(srv, "plexmcp_api_key.test", acctest.MCPWeather, acctest.Reached),
+				},
+			}},
+		})
+	})
 }

@@ -2,10 +2,7 @@ package provider_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"os/exec"
@@ -15,11 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -30,26 +23,25 @@ import (
 )
 
 // secretsConfig is three keys; the second step renames one in place and
-// replaces another by changing its mode.
-func secretsConfig(provider, renamed, replacedMode string) string {
+// replaces another by changing its rotation trigger.
+func secretsConfig(provider, renamed, generation string) string {
 	return provider + fmt.Sprintf(`
 resource "plexmcp_api_key" "stable" {
-  name    = "stable"
-  mcp_ids = ["mcp_weather"]
+  name     = "stable"
+  all_mcps = true
 }
 
 resource "plexmcp_api_key" "renamed" {
-  name        = %[1]q
-  description = "renamed in place by the second step"
-  all_mcps    = true
+  name     = %[1]q
+  all_mcps = true
 }
 
 resource "plexmcp_api_key" "replaced" {
-  name     = "replaced"
-  mode     = %[2]q
-  all_mcps = true
+  name              = "replaced"
+  all_mcps          = true
+  rotation_triggers = { generation = %[2]q }
 }
-`, renamed, replacedMode)
+`, renamed, generation)
 }
 
 // TestAccProvider_noSecretInLogs runs create, update in place, replacement,
@@ -69,22 +61,24 @@ resource "plexmcp_api_key" "replaced" {
 //
 // It sets environment variables, so it must not run in parallel.
 func TestAccProvider_noSecretInLogs(t *testing.T) {
-	t.Run("key from the environment", func(t *testing.T) {
-		testNoSecretInLogs(t, acctest.ProviderConfig)
-	})
-	t.Run("key in the configuration", func(t *testing.T) {
-		// The harness writes each step's configuration to its own TRACE
-		// log, so with the key in the configuration it would find it
-		// there. That logger is test tooling, not something a user runs:
-		// it is silenced, and Terraform's and the provider's stay at TRACE.
-		t.Setenv("TF_LOG_SDK_HELPER_RESOURCE", "OFF")
-		testNoSecretInLogs(t, func(srv *refserver.Running) string {
-			return acctest.ProviderConfigWithKey(srv, srv.AdminKey())
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		t.Run("key from the environment", func(t *testing.T) {
+			testNoSecretInLogs(t, api, acctest.ProviderConfig)
+		})
+		t.Run("key in the configuration", func(t *testing.T) {
+			// The harness writes each step's configuration to its own TRACE
+			// log, so with the key in the configuration it would find it
+			// there. That logger is test tooling, not something a user runs:
+			// it is silenced, and Terraform's and the provider's stay at TRACE.
+			t.Setenv("TF_LOG_SDK_HELPER_RESOURCE", "OFF")
+			testNoSecretInLogs(t, api, func(srv *refserver.Running) string {
+				return acctest.ProviderConfigWithKey(srv, srv.AdminKey())
+			})
 		})
 	})
 }
 
-func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) string) {
+func testNoSecretInLogs(t *testing.T, api string, providerConfig func(*refserver.Running) string) {
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "tf.log")
 	t.Setenv("TF_LOG", "TRACE")
@@ -108,8 +102,8 @@ func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) st
 		_ = stdlog.Close()
 	})
 
-	var accessLog lockedBuffer
-	srv := acctest.Start(t, refserver.Config{AccessLog: &accessLog})
+	var accessLog acctest.SyncBuffer
+	srv := acctest.Start(t, refserver.Config{API: api, AccessLog: &accessLog})
 	secrets := map[string]*string{"the provider's api_key": new(string)}
 	*secrets["the provider's api_key"] = srv.AdminKey()
 	capture := func(label, addr string) statecheck.StateCheck {
@@ -121,10 +115,10 @@ func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) st
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.Factories(),
 		WorkingDir:               workRoot,
-		CheckDestroy:             checkAllRevoked(srv),
+		CheckDestroy:             checkNoActiveKeys(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: secretsConfig(providerConfig(srv), "before-rename", "test"),
+				Config: secretsConfig(providerConfig(srv), "before-rename", "1"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					capture("stable", "plexmcp_api_key.stable"),
 					capture("renamed", "plexmcp_api_key.renamed"),
@@ -132,7 +126,7 @@ func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) st
 				},
 			},
 			{
-				Config: secretsConfig(providerConfig(srv), "after-rename", "live"),
+				Config: secretsConfig(providerConfig(srv), "after-rename", "2"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("plexmcp_api_key.stable", plancheck.ResourceActionNoop),
 					plancheck.ExpectResourceAction("plexmcp_api_key.renamed", plancheck.ResourceActionUpdate),
@@ -140,7 +134,7 @@ func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) st
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					capture("replaced (second)", "plexmcp_api_key.replaced"),
-					adHocCheck(func(ctx context.Context, _ *tfjson.State) error {
+					acctest.StateCheckFunc(func(ctx context.Context, _ *tfjson.State) error {
 						out, err := terraformShow(ctx, t, workRoot)
 						shown = out
 						return err
@@ -164,7 +158,7 @@ func testNoSecretInLogs(t *testing.T, providerConfig func(*refserver.Running) st
 		"the client subsystem's create lines":     clientLine("POST", "201"),
 		"the client subsystem's refresh lines":    clientLine("GET", "200"),
 		"the client subsystem's update lines":     clientLine("PATCH", "200"),
-		"the client subsystem's revocation lines": clientLine("DELETE", "204"),
+		"the client subsystem's revocation lines": clientLine("DELETE", "20[04]"),
 	} {
 		if !marker.MatchString(tfLog) {
 			t.Errorf("the TRACE log (%d bytes) has no %s (looked for %s)", len(tfLog), what, marker)
@@ -234,39 +228,38 @@ func truncate(s string, n int) string {
 func TestAccAPIKeyResource_serverStateHoldsDigestsOnly(t *testing.T) {
 	statePath := filepath.Join(t.TempDir(), "refserver.json")
 	srv := acctest.Start(t, refserver.Config{StatePath: statePath})
-	var live, test string
+	var first, second string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.Factories(),
-		CheckDestroy:             checkAllRevoked(srv),
+		CheckDestroy:             checkNoActiveKeys(srv),
 		Steps: []resource.TestStep{{
 			Config: acctest.ProviderConfig(srv) + `
-resource "plexmcp_api_key" "live" {
-  name     = "persisted-live"
+resource "plexmcp_api_key" "first" {
+  name     = "persisted-first"
   all_mcps = true
 }
 
-resource "plexmcp_api_key" "test" {
-  name     = "persisted-test"
-  mode     = "test"
-  all_mcps = true
+resource "plexmcp_api_key" "second" {
+  name    = "persisted-second"
+  mcp_ids = ["mcp_weather"]
 }
 `,
 			ConfigStateChecks: []statecheck.StateCheck{
-				acctest.CaptureString("plexmcp_api_key.live", "key", &live),
-				acctest.CaptureString("plexmcp_api_key.test", "key", &test),
-				adHocCheck(func(context.Context, *tfjson.State) error {
+				acctest.CaptureString("plexmcp_api_key.first", "key", &first),
+				acctest.CaptureString("plexmcp_api_key.second", "key", &second),
+				acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
 					data, err := os.ReadFile(statePath)
 					if err != nil {
 						return err
 					}
 					text := string(data)
-					for _, k := range []string{live, test, srv.AdminKey()} {
+					for _, k := range []string{first, second, srv.AdminKey()} {
 						if leak := secretLeak(text, k); leak != "" {
 							return fmt.Errorf("the server's state file holds the key %s…: %s", k[:12], leak)
 						}
 					}
 					// The file does describe both keys: by name and digest.
-					for _, name := range []string{"persisted-live", "persisted-test"} {
+					for _, name := range []string{"persisted-first", "persisted-second"} {
 						if !strings.Contains(text, fmt.Sprintf("%q", name)) {
 							return fmt.Errorf("the state file does not describe the key named %s", name)
 						}
@@ -292,7 +285,7 @@ func terraformShow(ctx context.Context, t *testing.T, workRoot string) (string, 
 	if err != nil || len(states) != 1 {
 		return "", fmt.Errorf("finding the harness's state under %s: found %v (%v)", workRoot, states, err)
 	}
-	reattach, stop, err := serveProviderForReattach(t)
+	reattach, stop, err := acctest.ServeForReattach(t)
 	if err != nil {
 		return "", err
 	}
@@ -318,67 +311,4 @@ func terraformShow(ctx context.Context, t *testing.T, workRoot string) (string, 
 		return "", fmt.Errorf("terraform show failed (%v, %d bytes of output)", err, len(out))
 	}
 	return string(out), nil
-}
-
-// serveProviderForReattach serves the provider in this process in debug
-// mode and returns the TF_REATTACH_PROVIDERS value that points Terraform (or
-// OpenTofu) at it.
-func serveProviderForReattach(t *testing.T) (string, func(), error) {
-	factory := acctest.Factories()["plexmcp"]
-	if _, err := factory(); err != nil {
-		return "", nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	configCh := make(chan *plugin.ReattachConfig, 1)
-	closeCh := make(chan struct{})
-	serveErr := make(chan error, 1)
-	go func() {
-		serveErr <- tf6server.Serve("registry.terraform.io/plexmcp/plexmcp",
-			func() tfprotov6.ProviderServer {
-				s, _ := factory()
-				return s
-			},
-			tf6server.WithDebug(ctx, configCh, closeCh),
-			tf6server.WithLoggingSink(t),
-			tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Output: io.Discard, Level: hclog.Off})),
-		)
-	}()
-	stop := func() {
-		cancel()
-		<-closeCh
-	}
-	var rc *plugin.ReattachConfig
-	select {
-	case rc = <-configCh:
-	case err := <-serveErr:
-		cancel()
-		return "", nil, fmt.Errorf("serving the provider for terraform show: %v", err)
-	case <-time.After(30 * time.Second):
-		stop()
-		return "", nil, errors.New("serving the provider for terraform show: no reattach configuration after 30s")
-	}
-	type addr struct{ Network, String string }
-	type reattachConfig struct {
-		Protocol        string
-		ProtocolVersion int
-		Pid             int
-		Test            bool
-		Addr            addr
-	}
-	c := reattachConfig{
-		Protocol:        string(rc.Protocol),
-		ProtocolVersion: rc.ProtocolVersion,
-		Pid:             rc.Pid,
-		Test:            rc.Test,
-		Addr:            addr{Network: rc.Addr.Network(), String: rc.Addr.String()},
-	}
-	raw, err := json.Marshal(map[string]reattachConfig{
-		"registry.terraform.io/plexmcp/plexmcp": c,
-		"registry.opentofu.org/plexmcp/plexmcp": c,
-	})
-	if err != nil {
-		stop()
-		return "", nil, err
-	}
-	return string(raw), stop, nil
 }

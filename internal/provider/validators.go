@@ -2,15 +2,19 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
 )
 
 // stringCheck adapts a "what is wrong with this value" function to a
-// schema validator, so plan-time checks and Configure share one rule.
+// schema validator, so plan-time checks and the code behind them share one
+// rule.
 type stringCheck struct {
 	description string
 	check       func(string) string
@@ -29,14 +33,28 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 	}
 }
 
+// configProblem is the client's words for a setting it refuses, or "".
+func configProblem(err error) string {
+	var cfgErr *plexmcp.ConfigError
+	if errors.As(err, &cfgErr) {
+		return cfgErr.Problem
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 // apiKeyFormat rejects a provider key that cannot possibly work, before any
-// request is made. The value is never echoed: it is a secret.
+// request is made, with the client's one offline check. Which API the key
+// is for is not known yet at this point, so keys of either API pass. The
+// value is never echoed: it is a secret.
 func apiKeyFormat() validator.String {
 	return stringCheck{
-		description: "must be a complete pk_live_… or pk_test_… key without whitespace",
+		description: "must be a complete PlexMCP API key (pmcp_…) without whitespace",
 		check: func(s string) string {
-			if problem := checkAPIKeyFormat(s); problem != "" {
-				return problem + ". Copy the complete management key from the PlexMCP dashboard, or set " + EnvAPIKey
+			if problem := configProblem(plexmcp.CheckAPIKey(s, "")); problem != "" {
+				return problem + ". Copy the complete key from the PlexMCP dashboard, or set " + EnvAPIKey
 			}
 			return ""
 		},
@@ -46,27 +64,40 @@ func apiKeyFormat() validator.String {
 // keyID rejects, without echoing it, a value that is not a key id: above
 // all a secret pasted where the id belongs.
 func keyID() validator.String {
-	return stringCheck{description: "must be a key id, key_…", check: checkKeyID}
+	return stringCheck{description: "must be a key id", check: checkKeyID}
 }
 
 // checkKeyID returns what is wrong with a key id, or "". Only the shapes
-// that are certainly wrong are refused; the contract makes ids opaque.
+// that are certainly wrong are refused; ids are opaque (key_… on the
+// hosted API, UUIDs on a PlexMCP server).
 func checkKeyID(s string) string {
 	switch {
-	case strings.HasPrefix(s, "pk_live_"), strings.HasPrefix(s, "pk_test_"):
-		return "looks like a secret key (pk_live_… or pk_test_…), not a key id. Use the key's id, key_…, as the " +
-			"PlexMCP dashboard and the plexmcp_api_keys data source show it; and since the secret has just been " +
-			"written down, consider rotating that key"
+	case plexmcp.LooksLikeKey(s):
+		return "looks like a secret key, not a key id. Use the key's id, as the PlexMCP dashboard and the " +
+			"plexmcp_api_keys data source show it; and since the secret has just been written down, consider " +
+			"rotating that key"
 	case strings.HasPrefix(s, pendingIDPrefix):
-		return "is the placeholder of an unfinished create, not a key id. Use the key's id, key_…"
+		return "is the placeholder of an unfinished create, not a key id. Use the key's id"
 	case strings.TrimSpace(s) == "":
-		return "is empty. Use the key's id, key_…"
+		return "is empty. Use the key's id"
 	}
 	return ""
 }
 
+// baseURLFormat refuses a base_url that is no URL the provider can use,
+// with the client's rule. Which API it serves is decided later, with api.
 func baseURLFormat() validator.String {
-	return stringCheck{description: "must be an absolute http(s) URL", check: checkBaseURL}
+	return stringCheck{
+		description: "must be an absolute http(s) URL without credentials, query or fragment",
+		check: func(s string) string {
+			_, err := plexmcp.ResolveEndpoint(s, plexmcp.APIHosted)
+			var cfgErr *plexmcp.ConfigError
+			if errors.As(err, &cfgErr) && cfgErr.Setting == "base_url" {
+				return cfgErr.Problem
+			}
+			return ""
+		},
+	}
 }
 
 func durationFormat() validator.String {
@@ -79,4 +110,34 @@ func durationFormat() validator.String {
 			return ""
 		},
 	}
+}
+
+// durationBetween keeps a duration within bounds, at plan time, naming
+// the bounds the way a user writes them.
+func durationBetween(lowest, highest time.Duration) validator.String {
+	return stringCheck{
+		description: fmt.Sprintf("must be a Go duration between %s and %s", formatDuration(lowest), formatDuration(highest)),
+		check: func(s string) string {
+			d, err := time.ParseDuration(s)
+			switch {
+			case err != nil:
+				return fmt.Sprintf("must be a Go duration such as \"30s\" or \"2h\", got %q", s)
+			case d < lowest || d > highest:
+				return fmt.Sprintf("must be between %s and %s, got %q", formatDuration(lowest), formatDuration(highest), s)
+			}
+			return ""
+		},
+	}
+}
+
+// formatDuration spells a duration the way a user writes it: 1h, not
+// 1h0m0s.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }

@@ -1,5 +1,5 @@
 variable "ci_key_id" {
-  description = "The id (key_…) of the CI key, as shown in the PlexMCP dashboard."
+  description = "The id of the CI key, as shown in the PlexMCP dashboard."
   type        = string
 }
 
@@ -10,9 +10,17 @@ data "plexmcp_api_key" "ci" {
 
 output "ci_key_usage" {
   value = {
-    key_prefix    = data.plexmcp_api_key.ci.key_prefix
-    status        = data.plexmcp_api_key.ci.status
-    last_used_at  = data.plexmcp_api_key.ci.last_used_at
-    request_count = data.plexmcp_api_key.ci.request_count
+    key_prefix     = data.plexmcp_api_key.ci.key_prefix
+    status         = data.plexmcp_api_key.ci.status
+    last_used      = data.plexmcp_api_key.ci.last_used
+    total_requests = data.plexmcp_api_key.ci.usage.total_requests
   }
+}
+
+# On PlexMCP's hosted API: how many of the key's last calls failed.
+output "ci_key_recent_errors" {
+  value = length([
+    for call in coalesce(data.plexmcp_api_key.ci.recent_activity, []) : call
+    if call.status == "error"
+  ])
 }

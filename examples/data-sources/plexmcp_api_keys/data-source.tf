@@ -1,3 +1,5 @@
+# PlexMCP's hosted API: a self-hosted PlexMCP server lists no keys to API keys.
+
 # Every active key whose name starts with "ci-", wherever it was created.
 data "plexmcp_api_keys" "ci" {
   status     = "active"
@@ -8,7 +10,7 @@ data "plexmcp_api_keys" "ci" {
 output "unused_ci_keys" {
   value = [
     for k in data.plexmcp_api_keys.ci.api_keys : "${k.name} (${k.key_prefix})"
-    if k.last_used_at == null
+    if k.last_used == null
   ]
 }
 

@@ -9,5 +9,5 @@ data "plexmcp_mcp" "calculator" {
 }
 
 output "weather_tools" {
-  value = data.plexmcp_mcp.weather.tools
+  value = [for tool in data.plexmcp_mcp.weather.tools : tool.name]
 }

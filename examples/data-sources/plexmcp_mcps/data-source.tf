@@ -1,17 +1,17 @@
-# Every MCP the provider's key can see.
+# Every MCP of the organisation.
 data "plexmcp_mcps" "all" {}
 
-# Only test-mode MCPs whose name starts with "Sandbox".
-data "plexmcp_mcps" "sandboxes" {
-  name_regex = "^Sandbox"
-  mode       = "test"
+# Only active, healthy MCPs whose name ends in "API".
+data "plexmcp_mcps" "apis" {
+  name_regex = "API$"
+  status     = "active"
+  health     = "healthy"
 }
 
-# A test key that reaches exactly those MCPs.
-resource "plexmcp_api_key" "sandbox" {
-  name    = "sandbox-tests"
-  mode    = "test"
-  mcp_ids = data.plexmcp_mcps.sandboxes.ids
+# A key that reaches exactly those MCPs.
+resource "plexmcp_api_key" "apis" {
+  name    = "api-consumers"
+  mcp_ids = data.plexmcp_mcps.apis.ids
 }
 
 output "mcp_names" {

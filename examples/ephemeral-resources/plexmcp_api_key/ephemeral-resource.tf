@@ -11,8 +11,9 @@ ephemeral "plexmcp_api_key" "ci" {
   ttl     = "15m"
 }
 
-# A second provider configuration that acts with the short-lived key's
-# permissions only: it sees, and may invoke, just the Weather API.
+# A second provider configuration that authenticates with the short-lived
+# key, so nothing it runs holds a long-lived one. (It sees every MCP of the
+# organisation, as every key does; the key may invoke only the Weather API.)
 provider "plexmcp" {
   alias   = "short_lived"
   api_key = ephemeral.plexmcp_api_key.ci.key

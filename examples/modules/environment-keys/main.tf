@@ -10,8 +10,7 @@ locals {
 
 resource "plexmcp_api_key" "this" {
   name               = "${var.application}-${var.environment}"
-  description        = "Managed by Terraform for ${var.application} in ${var.environment}."
-  mode               = var.mode
+  description        = var.description
   all_mcps           = local.all_mcps ? true : null
   mcp_ids            = local.all_mcps ? null : local.mcp_ids
   expires_in_days    = var.expires_in_days

@@ -4,7 +4,7 @@ output "key_id" {
 }
 
 output "key_prefix" {
-  description = "First 12 characters of the key: safe to log."
+  description = "The start of the key as PlexMCP shows it: safe to log."
   value       = plexmcp_api_key.this.key_prefix
 }
 

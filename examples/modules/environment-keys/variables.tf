@@ -26,10 +26,10 @@ variable "mcp_ids" {
   default     = []
 }
 
-variable "mode" {
-  description = "live or test. Test keys reach only test-mode MCPs."
+variable "description" {
+  description = "Notes on the key's use. Keep it empty on a self-hosted PlexMCP server, which keeps no description."
   type        = string
-  default     = "live"
+  default     = ""
 }
 
 variable "expires_in_days" {

@@ -16,11 +16,10 @@ resource "plexmcp_api_key" "ci" {
   }
 }
 
-# A test-mode key for every sandbox MCP, replaced whenever the version
-# string changes.
+# A key for every MCP of the organisation, including MCPs added later,
+# replaced whenever the version string changes.
 resource "plexmcp_api_key" "dev" {
   name     = "developers"
-  mode     = "test"
   all_mcps = true
 
   rotation_triggers = {

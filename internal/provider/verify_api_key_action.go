@@ -1,0 +1,208 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
+)
+
+var (
+	_ action.Action              = (*verifyAPIKeyAction)(nil)
+	_ action.ActionWithConfigure = (*verifyAPIKeyAction)(nil)
+)
+
+// How long the action keeps trying by default, and how its waits grow. A
+// new key usually works at once; the back-off is for the systems where it
+// takes a moment to reach every node.
+const (
+	defaultVerifyTimeout = 2 * time.Minute
+	minVerifyTimeout     = time.Second
+	maxVerifyTimeout     = time.Hour
+	verifyFirstWait      = 500 * time.Millisecond
+	verifyMaxWait        = 10 * time.Second
+)
+
+// NewVerifyAPIKeyAction returns the plexmcp_verify_api_key action.
+func NewVerifyAPIKeyAction() action.Action { return &verifyAPIKeyAction{} }
+
+type verifyAPIKeyAction struct {
+	data *providerData
+}
+
+type verifyAPIKeyConfig struct {
+	Key     types.String `tfsdk:"key"`
+	KeyID   types.String `tfsdk:"key_id"`
+	Timeout types.String `tfsdk:"timeout"`
+}
+
+func (a *verifyAPIKeyAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_verify_api_key"
+}
+
+func (a *verifyAPIKeyAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Proves that an API key works: it calls PlexMCP with the key and checks that the key " +
+			"reaches every MCP it was granted, waiting with back-off until `timeout`, because a new credential can " +
+			"take a moment to work everywhere. The calls have no side effects: on PlexMCP's hosted API, an " +
+			"invocation of a tool no MCP has (a key that may reach the MCP is told the tool does not exist, one " +
+			"that may not is refused); on a PlexMCP server, a JSON-RPC `tools/list`.\n\n" +
+			"Trigger it from the key's `lifecycle` with `action_trigger` on `after_create` (Terraform 1.14 or " +
+			"later): with `create_before_destroy`, a rotation whose new key does not work stops the apply before " +
+			"the old key is revoked (`on_failure = halt`, Terraform 1.16), and the next apply finishes it. See " +
+			"the rotation guide.",
+		Attributes: map[string]schema.Attribute{
+			"key": schema.StringAttribute{
+				MarkdownDescription: "The secret key to verify, such as `caller.key` when the key's own " +
+					"`action_trigger` invokes the action. Terraform treats it as sensitive, as it came from a " +
+					"sensitive attribute.",
+				Required: true,
+			},
+			"key_id": schema.StringAttribute{
+				MarkdownDescription: "The key's id, such as `caller.id`. The action reads which MCPs " +
+					"the key was granted (every MCP of the organisation for `all_mcps`) with the provider's own " +
+					"key, and checks that the key reaches each.",
+				Required:   true,
+				Validators: []validator.String{keyID()},
+			},
+			"timeout": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("How long to keep trying before the action fails, as a Go "+
+					"duration such as `30s` or `5m`. Defaults to `%s`.", formatDuration(defaultVerifyTimeout)),
+				Optional:   true,
+				Validators: []validator.String{durationBetween(minVerifyTimeout, maxVerifyTimeout)},
+			},
+		},
+	}
+}
+
+func (a *verifyAPIKeyAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.data = dataFromProvider(req.ProviderData, &resp.Diagnostics)
+}
+
+func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	ctx = maskSecrets(ctx)
+	var cfg verifyAPIKeyConfig
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || !requireClient(a.data, &resp.Diagnostics) {
+		return
+	}
+	timeout := defaultVerifyTimeout
+	if !cfg.Timeout.IsNull() {
+		timeout, _ = time.ParseDuration(cfg.Timeout.ValueString()) // validated
+	}
+	key := plexmcp.NewSecret(cfg.Key.ValueString())
+	if err := plexmcp.CheckAPIKey(key.Reveal(), a.data.client.API(ctx)); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("key"), "Invalid PlexMCP API Key", "The key to verify "+configProblem(err)+".")
+		return
+	}
+	id := cfg.KeyID.ValueString()
+
+	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+
+	// What the key must reach, from PlexMCP's own record of its grant.
+	want, err := a.grantedMCPs(ctx, id)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Error Verifying PlexMCP API Key", err)
+		return
+	}
+	prober := a.data.client.WithAPIKey(key)
+	wait := verifyFirstWait
+	for attempt := 1; ; attempt++ {
+		reached, err := prober.ReachableMCPs(ctx, want)
+		missing := missingMCPs(want, reached)
+		if err == nil && len(missing) == 0 {
+			tflog.Debug(ctx, "verified PlexMCP API key", map[string]any{"id": id, "mcps": len(want), "attempts": attempt})
+			return
+		}
+		var why string
+		switch {
+		case plexmcp.IsUnauthorized(err):
+			why = "PlexMCP does not accept the key yet (401)"
+		case err != nil && !plexmcp.IsRateLimited(err) && !isTransient(err):
+			addAPIError(&resp.Diagnostics, "Error Verifying PlexMCP API Key", err)
+			return
+		case err != nil:
+			why = err.Error()
+		default:
+			why = "the key does not reach " + strings.Join(missing, ", ") + " yet"
+		}
+		if time.Until(deadline) < wait {
+			resp.Diagnostics.AddError("PlexMCP API Key Does Not Work",
+				fmt.Sprintf("After %s and %d attempts, %s. Nothing was changed; with create_before_destroy and "+
+					"on_failure = halt the key it replaces is still active. Check the key's permissions, then run "+
+					"terraform apply again, or raise this action's timeout if PlexMCP needs longer.",
+					formatDuration(timeout), attempt, why))
+			return
+		}
+		if resp.SendProgress != nil {
+			resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("%s; trying again in %s", why, wait)})
+		}
+		select {
+		case <-ctx.Done():
+			resp.Diagnostics.AddError("PlexMCP API Key Not Verified", "The verification was interrupted before the key worked.")
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, verifyMaxWait)
+	}
+}
+
+// grantedMCPs returns the MCPs key id was granted, as PlexMCP records them.
+func (a *verifyAPIKeyAction) grantedMCPs(ctx context.Context, id string) ([]plexmcp.MCP, error) {
+	k, err := a.data.client.GetAPIKey(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	all, err := a.data.client.ListMCPs(ctx, plexmcp.ListMCPsOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if k.Permissions.AllMCPs {
+		return all, nil
+	}
+	byID := make(map[string]plexmcp.MCP, len(all))
+	for _, m := range all {
+		byID[m.ID] = m
+	}
+	out := make([]plexmcp.MCP, 0, len(k.Permissions.MCPIDs))
+	for _, id := range k.Permissions.MCPIDs {
+		if m, ok := byID[id]; ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// missingMCPs names the MCPs of want that reached does not mark reachable.
+func missingMCPs(want []plexmcp.MCP, reached map[string]bool) []string {
+	var out []string
+	for _, m := range want {
+		if !reached[m.ID] {
+			out = append(out, fmt.Sprintf("%q (%s)", m.Name, m.ID))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isTransient reports whether err is a failure that waiting may cure.
+func isTransient(err error) bool {
+	var apiErr *plexmcp.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500
+	}
+	return !errors.Is(err, context.Canceled)
+}
