@@ -29,7 +29,7 @@ type Config struct {
 	// detection of the API against a reference server; "" means the real
 	// one.
 	DefaultBaseURL string
-	APIKey  Secret
+	APIKey         Secret
 	// UserAgent is sent as User-Agent; "" means DefaultUserAgent.
 	UserAgent string
 	// MaxRetries is how many times a failed request may be resent: nil

@@ -80,4 +80,3 @@ func TestAccMCPDataSource_errors(t *testing.T) {
 		}
 	})
 }
-
