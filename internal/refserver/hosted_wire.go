@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -132,14 +133,26 @@ type hostedPagination struct {
 	TotalPages int `json:"total_pages"`
 }
 
-// encodeJSON renders a response. Every value the server puts in one is
-// marshalable, so an error here is a bug and is reported as such.
+// encodeJSON renders a response, with a newline. Every value the server
+// puts in one is marshalable, so an error here is a bug and is reported as
+// such. Like serde_json, it leaves <, > and & as they are.
 func encodeJSON(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		panic(fmt.Sprintf("refserver: cannot encode response: %v", err))
 	}
 	return append(b, '\n')
+}
+
+// marshalJSON is json.Marshal without HTML escaping.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func hostedSuccess(data any) []byte { return encodeJSON(hostedEnvelope{Success: true, Data: data}) }

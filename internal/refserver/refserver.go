@@ -94,6 +94,11 @@ type Server struct {
 	// Test hooks; nil or zero in production.
 	lookups          atomic.Int64           // credential lookups in the store
 	beforeCreateHook atomic.Pointer[func()] // runs while a create holds its idempotency record
+	// ownerToken, when set, is a bearer token that a PlexMCP server's
+	// management API takes for the first organisation's owner (a JWT
+	// caller, who sees the whole key list). Only tests set it; the
+	// command line cannot.
+	ownerToken string
 }
 
 // defaultRateLimitRPM is a PlexMCP server's rate_limit_rpm when a create
@@ -111,8 +116,6 @@ func New(cfg Config) (*Server, error) {
 	switch {
 	case api != APIHosted && api != APIServer:
 		return nil, fmt.Errorf("refserver: API %q is neither %q nor %q", cfg.API, APIHosted, APIServer)
-	case api == APIServer:
-		return nil, errors.New("refserver: a PlexMCP server's API is not served yet")
 	case !(cfg.RateLimit >= 0) || math.IsInf(cfg.RateLimit, 0): // NaN fails >= too
 		return nil, fmt.Errorf("refserver: rate limit %v is not a finite number of requests per second, 0 or more", cfg.RateLimit)
 	case !(cfg.FailRate >= 0 && cfg.FailRate <= 1):
@@ -171,7 +174,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.handler = newHostedAPI(s)
+	if s.api == APIServer {
+		s.handler = newServerAPI(s)
+	} else {
+		s.handler = newHostedAPI(s)
+	}
 	return s, nil
 }
 
