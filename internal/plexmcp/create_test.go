@@ -38,9 +38,8 @@ type fakeKeys struct {
 	n       map[string]int
 
 	// late is a commit a dropped create makes only after the next list.
-	late         *fakeKey
-	createIdems  []string
-	lateListSeen bool
+	late        *fakeKey
+	createIdems []string
 }
 
 type fakeKey struct {
@@ -220,11 +219,11 @@ func (f *fakeKeys) idems() []string {
 	return append([]string(nil), f.createIdems...)
 }
 
-func (f *fakeKeys) client(t *testing.T, log Logger) (*Client, *httptest.Server) {
+func (f *fakeKeys) client(t *testing.T) *Client {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	cfg := fastConfig(srv.URL+"/v1", APIHosted, testKey, log)
-	return mustNew(t, cfg), srv
+	cfg := fastConfig(srv.URL+"/v1", APIHosted, testKey, nil)
+	return mustNew(t, cfg)
 }
 
 func TestCreateSettlement(t *testing.T) {
@@ -264,7 +263,7 @@ func TestCreateSettlement(t *testing.T) {
 			t.Parallel()
 			f := newFakeKeys(t)
 			f.creates, f.lists, f.revokes, f.honour, f.skew = tc.creates, tc.lists, tc.revokes, tc.honour, tc.skew
-			c, _ := f.client(t, nil)
+			c := f.client(t)
 			k, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
 			idems := f.idems()
 			same := true
@@ -319,7 +318,7 @@ func TestCreateUnsettled(t *testing.T) {
 			t.Parallel()
 			f := newFakeKeys(t)
 			f.creates, f.lists, f.revokes = tc.creates, tc.lists, tc.revokes
-			c, _ := f.client(t, nil)
+			c := f.client(t)
 			before := time.Now()
 			_, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: " ci ", Permissions: Permissions{AllMCPs: true}})
 			var ue *CreateUncertainError
@@ -360,7 +359,7 @@ func TestCreateSweepFails(t *testing.T) {
 	f := newFakeKeys(t)
 	// The first list (before the resend) works; the sweep's does not.
 	f.creates, f.lists = []string{"drop-nothing", "ok"}, []string{"ok", "fail", "fail", "fail", "fail", "ok"}
-	c, _ := f.client(t, nil)
+	c := f.client(t)
 	k, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
 	if err != nil {
 		t.Fatalf("CreateAPIKey: %v", err)
@@ -388,7 +387,7 @@ func TestSettleLeavesOtherKeys(t *testing.T) {
 	other := f.commit("other")
 	f.mu.Unlock()
 	f.creates = []string{"ok", "drop", "ok"}
-	c, _ := f.client(t, nil)
+	c := f.client(t)
 	first, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
 	if err != nil {
 		t.Fatalf("first create: %v", err)

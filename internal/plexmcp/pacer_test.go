@@ -20,10 +20,12 @@ func okResponse() *http.Response {
 	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
 }
 
-func limitedResponse(status, limit, remaining int, reset time.Time) *http.Response {
+// limitedResponse reports an empty bucket of limit tokens, full again at
+// reset.
+func limitedResponse(status, limit int, reset time.Time) *http.Response {
 	h := http.Header{}
 	h.Set("X-RateLimit-Limit", fmt.Sprint(limit))
-	h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
+	h.Set("X-RateLimit-Remaining", "0")
 	h.Set("X-RateLimit-Reset", fmt.Sprint(reset.Unix()))
 	return &http.Response{StatusCode: status, Header: h}
 }
@@ -97,7 +99,7 @@ func TestPacerMirrorsHeaders(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		p := newPacer(time.Millisecond, time.Minute)
-		send(t, p, nil, limitedResponse(200, 4, 0, time.Now().Add(time.Second)), 0, false)
+		send(t, p, nil, limitedResponse(200, 4, time.Now().Add(time.Second)), 0, false)
 		start := time.Now()
 		for range 4 {
 			send(t, p, nil, nil, 0, false)
@@ -112,7 +114,7 @@ func TestPacerUnlimitedAfterHeadersDisappear(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		p := newPacer(time.Millisecond, time.Minute)
-		send(t, p, nil, limitedResponse(200, 1, 0, time.Now().Add(time.Second)), 0, false)
+		send(t, p, nil, limitedResponse(200, 1, time.Now().Add(time.Second)), 0, false)
 		send(t, p, nil, okResponse(), 0, false) // waits ~1s for its slot
 		start := time.Now()
 		for range 20 {
@@ -129,7 +131,7 @@ func TestPacerWaitHonoursContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newPacer(time.Millisecond, time.Minute)
 		// One token every 20 s: the next slot is far away.
-		send(t, p, nil, limitedResponse(200, 1, 0, time.Now().Add(20*time.Second)), 0, false)
+		send(t, p, nil, limitedResponse(200, 1, time.Now().Add(20*time.Second)), 0, false)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -332,8 +334,8 @@ func TestPacerCapsMisreadHints(t *testing.T) {
 		hasHint bool
 	}{
 		"an hour's Retry-After":       {resp: &http.Response{StatusCode: 429, Header: http.Header{}}, hint: time.Hour, hasHint: true},
-		"a reset a day ahead":         {resp: limitedResponse(429, 5, 0, time.Now().Add(24*time.Hour))},
-		"a limit of 1 per 3 hours":    {resp: limitedResponse(200, 1, 0, time.Now().Add(3*time.Hour))},
+		"a reset a day ahead":         {resp: limitedResponse(429, 5, time.Now().Add(24*time.Hour))},
+		"a limit of 1 per 3 hours":    {resp: limitedResponse(200, 1, time.Now().Add(3*time.Hour))},
 		"a 429 with a huge body hint": {resp: &http.Response{StatusCode: 429, Header: http.Header{}}, hint: maxHint, hasHint: true},
 	}
 	for name, tc := range tests {
