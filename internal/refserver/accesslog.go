@@ -29,10 +29,12 @@ func newAccessLog(w io.Writer) *accessLog {
 	return &accessLog{w: w}
 }
 
-var keyLike = regexp.MustCompile(`pk_(live|test)_[0-9A-Za-z]*`)
+// keyLike matches PlexMCP keys of every documented format: pmcp_ keys and
+// the older pk_live_ and pk_test_ ones.
+var keyLike = regexp.MustCompile(`(pmcp|pk_live|pk_test)_[0-9A-Za-z]*`)
 
 func (l *accessLog) request(r *http.Request, status int, d time.Duration) {
-	code := "-" // nothing was sent: the connection was dropped
+	code := "000" // nothing was sent: the connection was dropped
 	if status != 0 {
 		code = strconv.Itoa(status)
 	}
@@ -40,11 +42,11 @@ func (l *accessLog) request(r *http.Request, status int, d time.Duration) {
 }
 
 // logPath is the path with anything key-shaped redacted, then escaped so it
-// stays on one line. Redacting the decoded path matters: pk%5Flive_… is the
+// stays on one line. Redacting the decoded path matters: pmcp%5F01… is the
 // same key to the router, and must be to the log too.
 func logPath(r *http.Request) string {
-	escaped := (&url.URL{Path: keyLike.ReplaceAllString(r.URL.Path, "pk_[redacted]")}).EscapedPath()
-	return strings.ReplaceAll(escaped, "pk_%5Bredacted%5D", "pk_[redacted]")
+	escaped := (&url.URL{Path: keyLike.ReplaceAllString(r.URL.Path, "${1}_[redacted]")}).EscapedPath()
+	return strings.ReplaceAll(escaped, "_%5Bredacted%5D", "_[redacted]")
 }
 
 // panicked records a handler panic with its stack, but not the panic value,

@@ -17,32 +17,33 @@ func freshConnClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
-func TestInjectedUnavailableDoesNothing(t *testing.T) {
+func TestHostedInjectedUnavailableDoesNothing(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{})
+	ts := newHosted(t)
 	k := ts.createKey(t, allMCPs("untouched"))
 	ts.SetFailRate(1)
-	for _, rq := range []struct {
-		method, path, key string
-		body              any
-	}{
-		{"GET", "/mcps", k.Key, nil},
-		{"POST", "/mcp/invoke", k.Key, `{"mcp_id":"mcp_sandbox","tool":"echo"}`},
-		{"GET", "/mcps", "", nil},
-		{"PATCH", "/api-keys/" + k.ID, ts.AdminKey(), `{"name":"changed"}`},
-		{"DELETE", "/api-keys/" + k.ID, ts.AdminKey(), nil},
-		{"GET", "/nope", "", nil},
+	for _, r := range []*response{
+		ts.do(t, "GET", "/mcps", k.Key, nil),
+		ts.invoke(t, k.Key, invokeBody("mcp_sandbox", "echo", nil)),
+		ts.do(t, "GET", "/mcps", "", nil),
+		ts.do(t, "PATCH", "/api-keys/"+k.ID, ts.AdminKey(), `{"name":"changed"}`),
+		ts.do(t, "DELETE", "/api-keys/"+k.ID, ts.AdminKey(), nil),
+		ts.do(t, "GET", "/nope", "", nil),
+		ts.send(t, "GET", ts.Origin+"/health", nil),
 	} {
-		ts.do(t, rq.method, rq.path, rq.key, rq.body).wantError(t, http.StatusServiceUnavailable, codeUnavailable, "")
+		r.hostedError(t, http.StatusServiceUnavailable, codeUnavailable)
+		if got := string(r.raw); got != `{"success":false,"error":{"code":"unavailable","message":"Service temporarily unavailable"}}`+"\n" {
+			t.Errorf("503 body %s", got)
+		}
 	}
-	if rec := ts.record(t, k.ID); rec.Name != "untouched" || rec.Status != statusActive || rec.RequestCount != 0 || rec.LastUsedAt != nil {
+	if rec := ts.record(t, k.ID); rec.Name != "untouched" || rec.Status != statusActive || rec.RequestCount != 0 || rec.LastUsed != nil {
 		t.Errorf("injected faults acted or counted as use: %+v", rec)
 	}
 }
 
-// TestInjectedCreateFaults drives creates at a 100% fail rate until both
-// kinds of fault have happened, and checks what each leaves behind.
-func TestInjectedCreateFaults(t *testing.T) {
+// TestHostedInjectedCreateFaults drives creates at a 100% fail rate until
+// both kinds of fault have happened, and checks what each leaves behind.
+func TestHostedInjectedCreateFaults(t *testing.T) {
 	t.Parallel()
 	log := &syncBuffer{}
 	ts := newTestServer(t, Config{FailRate: 1, Seed: 7, AccessLog: log})
@@ -52,7 +53,7 @@ func TestInjectedCreateFaults(t *testing.T) {
 		body := fmt.Sprintf(`{"name":"attempt %d","permissions":{"mcps":"*"}}`, i)
 		idem := fmt.Sprintf("attempt-%d", i)
 		before := ts.APIKeys()
-		resp, err := client.Do(newRequest(t, "POST", ts.BaseURL+"/api-keys", ts.AdminKey(), body, "Idempotency-Key", idem))
+		resp, err := client.Do(newRequest(t, "POST", ts.BaseURL+"/api-keys", body, "Authorization", "ApiKey "+ts.AdminKey(), "Idempotency-Key", idem))
 		after := ts.APIKeys()
 
 		if err == nil {
@@ -83,7 +84,7 @@ func TestInjectedCreateFaults(t *testing.T) {
 		ts.SetFailRate(0)
 		r := ts.do(t, "POST", "/api-keys", ts.AdminKey(), body, "Idempotency-Key", idem).wantStatus(t, http.StatusCreated)
 		ts.SetFailRate(1)
-		got := decodeData[keyView](t, r)
+		got := data[keyView](t, r)
 		if r.header.Get("Idempotent-Replayed") != "true" || got.ID != committed.ID || keyDigestHex(got.Key) != committed.Digest {
 			t.Errorf("retry after a drop: replayed %q, id %s (want %s)", r.header.Get("Idempotent-Replayed"), got.ID, committed.ID)
 		}
@@ -91,8 +92,8 @@ func TestInjectedCreateFaults(t *testing.T) {
 	if unavailable == 0 || dropped == 0 {
 		t.Fatalf("after 64 creates: %d unavailable, %d dropped", unavailable, dropped)
 	}
-	if !strings.Contains(log.String(), "POST /v1/api-keys - ") {
-		t.Errorf("access log does not show the dropped request as '-':\n%s", testsecrets.Hide(log.String()))
+	if !strings.Contains(log.String(), "POST /v1/api-keys 000 ") {
+		t.Errorf("access log does not show the dropped request as 000:\n%s", testsecrets.Hide(log.String()))
 	}
 }
 

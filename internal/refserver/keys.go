@@ -1,26 +1,100 @@
 package refserver
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"hash/crc32"
-	"strings"
+	"encoding/hex"
+	"fmt"
 )
 
-// Key and id format, from the contract: a mode prefix, 32 random base62
-// characters, then a 6-character base62 CRC-32 of everything before it.
+// Both APIs use the same key format: "pmcp_" and the format version "01",
+// then 80 lowercase hex characters: a UUID v4 without hyphens (32), 16
+// random bytes (32) and the first 8 bytes of an HMAC-SHA256 of everything
+// after "pmcp_" under a secret of the server's (16). 87 characters in all.
 const (
-	base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	keyScheme     = "pmcp_"
+	keyVersion    = "01"
+	keyPayloadLen = len(keyVersion) + 32 + 32 // what the HMAC covers
+	keySigLen     = 16
+	keyLen        = len(keyScheme) + keyPayloadLen + keySigLen
 
-	livePrefix     = "pk_live_"
-	testPrefix     = "pk_test_"
-	keyRandomLen   = 32
-	keyChecksumLen = 6
-	keyLen         = len(livePrefix) + keyRandomLen + keyChecksumLen
-	keyPrefixLen   = 12
-
-	idRandomLen = 20
+	// hmacSecretLen is the size of the per-process signing secret.
+	hmacSecretLen = 32
 )
+
+// newHMACSecret returns a fresh signing secret. The server never stores it:
+// it authenticates by format and digest, so keys signed by an earlier
+// process (or given by flag) stay valid across restarts.
+func newHMACSecret() []byte {
+	b := make([]byte, hmacSecretLen)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails since Go 1.24.
+	return b
+}
+
+// mintKey returns a fresh key signed with secret.
+func mintKey(secret []byte) string {
+	var random [16]byte
+	_, _ = rand.Read(random[:])
+	payload := keyVersion + hex.EncodeToString(uuidV4()) + hex.EncodeToString(random[:])
+	return keyScheme + payload + keySignature(secret, payload)
+}
+
+// keySignature is the key's last 16 characters for payload.
+func keySignature(secret []byte, payload string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(payload))
+	return hex.EncodeToString(m.Sum(nil)[:keySigLen/2])
+}
+
+// signedBy reports whether a well-formed key carries secret's signature.
+func signedBy(secret []byte, key string) bool {
+	payload := key[len(keyScheme) : len(keyScheme)+keyPayloadLen]
+	return hmac.Equal([]byte(keySignature(secret, payload)), []byte(key[len(keyScheme)+keyPayloadLen:]))
+}
+
+// wellFormedKey reports whether s has the shape of a pmcp_01 key. It needs
+// no state, so the server runs it before touching the store: a mistyped
+// key costs no lookup and reveals nothing.
+func wellFormedKey(s string) bool {
+	if len(s) != keyLen || s[:len(keyScheme)+len(keyVersion)] != keyScheme+keyVersion {
+		return false
+	}
+	for i := len(keyScheme) + len(keyVersion); i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// keyDigest is what the server keeps instead of a key.
+func keyDigest(key string) [sha256.Size]byte { return sha256.Sum256([]byte(key)) }
+
+// uuidV4 returns 16 random bytes with the version and variant bits of a
+// UUID v4.
+func uuidV4() []byte {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return b[:]
+}
+
+// formatUUID writes 16 bytes the way PlexMCP's server does: lowercase,
+// hyphenated.
+func formatUUID(b []byte) string {
+	h := hex.EncodeToString(b)
+	return fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+}
+
+// newUUID returns a fresh UUID v4 string.
+func newUUID() string { return formatUUID(uuidV4()) }
+
+const base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// idRandomLen is the length of the random part of a hosted id.
+const idRandomLen = 20
 
 // randomBase62 returns n base62 characters from crypto/rand. Bytes of 248 and
 // above are rejected so that every character is equally likely (248 = 4×62).
@@ -28,7 +102,7 @@ func randomBase62(n int) string {
 	out := make([]byte, 0, n)
 	buf := make([]byte, n+n/4+8)
 	for len(out) < n {
-		_, _ = rand.Read(buf) // crypto/rand.Read never fails since Go 1.24.
+		_, _ = rand.Read(buf)
 		for _, b := range buf {
 			if b >= 248 {
 				continue
@@ -42,63 +116,9 @@ func randomBase62(n int) string {
 	return string(out)
 }
 
-// keyChecksum is the base62 CRC-32 (IEEE) of body, zero-padded to six
-// characters (62^6 > 2^32, so six always suffice).
-func keyChecksum(body string) string {
-	v := crc32.ChecksumIEEE([]byte(body))
-	var out [keyChecksumLen]byte
-	for i := keyChecksumLen - 1; i >= 0; i-- {
-		out[i] = base62Alphabet[v%62]
-		v /= 62
-	}
-	return string(out[:])
-}
-
-// mintKey returns a fresh secret for mode ("live" or "test").
-func mintKey(mode string) string {
-	prefix := livePrefix
-	if mode == modeTest {
-		prefix = testPrefix
-	}
-	body := prefix + randomBase62(keyRandomLen)
-	return body + keyChecksum(body)
-}
-
-// newID returns an opaque id such as key_3kTMd9nQ2xWfA7bZp1Lc.
-func newID(prefix string) string { return prefix + randomBase62(idRandomLen) }
-
-func isBase62(c byte) bool {
-	return '0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
-}
-
-// wellFormedKey reports whether s has the shape and checksum of a PlexMCP
-// key. It needs no state, so the server runs it before touching the store:
-// a mistyped or forged key costs no lookup and reveals nothing.
-func wellFormedKey(s string) bool {
-	if len(s) != keyLen || !(strings.HasPrefix(s, livePrefix) || strings.HasPrefix(s, testPrefix)) {
-		return false
-	}
-	for i := len(livePrefix); i < len(s); i++ {
-		if !isBase62(s[i]) {
-			return false
-		}
-	}
-	body := s[:keyLen-keyChecksumLen]
-	return keyChecksum(body) == s[keyLen-keyChecksumLen:]
-}
-
-// keyDigest is what the server keeps instead of a key.
-func keyDigest(key string) [sha256.Size]byte { return sha256.Sum256([]byte(key)) }
-
-// bearerToken extracts the credential of an "Authorization: Bearer …" header.
-// The scheme is case-insensitive (RFC 9110); anything after it is returned
-// as is, so stray whitespace makes a malformed key rather than being trimmed
-// into a valid one.
-func bearerToken(header string) (string, bool) {
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimLeft(token, " ")
-	return token, token != ""
-}
+// NewBootstrapKey returns a fresh, well-formed pmcp_01 key to use as
+// Config.AdminKey or Config.SecondOrgAdminKey. Test suites give every server
+// they start the same one, so the key can travel in PLEXMCP_API_KEY instead
+// of in configuration text that harnesses log. Its signature is under a
+// secret of its own: servers authenticate by format and digest only.
+func NewBootstrapKey() string { return mintKey(newHMACSecret()) }

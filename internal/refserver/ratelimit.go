@@ -1,10 +1,7 @@
 package refserver
 
 import (
-	"encoding/hex"
 	"math"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -13,7 +10,7 @@ import (
 // refilled completely (and so carry no information) are dropped.
 const maxBuckets = 10000
 
-// rateLimiter is a token bucket per presented credential. Its clock is
+// rateLimiter is the -rate-limit token bucket, one per key. Its clock is
 // separate from the server's offset clock: moving the server's clock to
 // expire a key must not refill every bucket, and tests inject a fake one.
 type rateLimiter struct {
@@ -34,8 +31,8 @@ type rateDecision struct {
 	allowed    bool
 	limit      int
 	remaining  int
-	reset      int64 // unix seconds when the bucket is full again
-	retryAfter int   // whole seconds until one token is back; ≥ 1
+	untilFull  time.Duration // until the bucket is full again
+	retryAfter int           // whole seconds until one token is back; ≥ 1
 }
 
 func newRateLimiter(rps float64, now func() time.Time) *rateLimiter {
@@ -52,7 +49,17 @@ func (l *rateLimiter) setRate(rps float64) {
 func (l *rateLimiter) capacity() float64 { return max(math.Ceil(l.rps), 1) }
 
 // take spends a token from id's bucket if it has one.
-func (l *rateLimiter) take(id string) rateDecision {
+func (l *rateLimiter) take(id string) rateDecision { return l.decide(id, true) }
+
+// peek reports on id's bucket without spending, for the headers of an
+// answer that the limiter does not govern (a 404 or 405).
+func (l *rateLimiter) peek(id string) rateDecision {
+	d := l.decide(id, false)
+	d.allowed = d.enabled
+	return d
+}
+
+func (l *rateLimiter) decide(id string, spend bool) rateDecision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.rps <= 0 {
@@ -61,6 +68,9 @@ func (l *rateLimiter) take(id string) rateDecision {
 	capacity, now := l.capacity(), l.now()
 	b := l.buckets[id]
 	if b == nil {
+		if !spend {
+			return rateDecision{enabled: true, limit: int(capacity), remaining: int(capacity)}
+		}
 		if len(l.buckets) >= maxBuckets {
 			l.sweep(now)
 		}
@@ -70,19 +80,28 @@ func (l *rateLimiter) take(id string) rateDecision {
 	l.refill(b, now)
 	d := rateDecision{enabled: true, limit: int(capacity)}
 	// The epsilon absorbs float error in refills such as 10 × 0.1 s.
-	if b.tokens >= 1-1e-9 {
+	switch {
+	case !spend:
+	case b.tokens >= 1-1e-9:
 		b.tokens = max(b.tokens-1, 0)
 		d.allowed = true
-	} else {
+	default:
 		d.retryAfter = max(1, int(math.Ceil((1-b.tokens)/l.rps)))
 	}
 	d.remaining = int(math.Floor(b.tokens + 1e-9))
-	full := now.Add(time.Duration((capacity - b.tokens) / l.rps * float64(time.Second)))
-	d.reset = full.Unix()
-	if full.Nanosecond() != 0 {
-		d.reset++
-	}
+	d.untilFull = time.Duration((capacity - b.tokens) / l.rps * float64(time.Second))
 	return d
+}
+
+// resetAt is X-RateLimit-Reset: unix seconds, rounded up, when the bucket
+// is full again by the server's clock now.
+func (d rateDecision) resetAt(now time.Time) int64 {
+	full := now.Add(d.untilFull)
+	reset := full.Unix()
+	if full.Nanosecond() != 0 {
+		reset++
+	}
+	return reset
 }
 
 func (l *rateLimiter) refill(b *bucket, now time.Time) {
@@ -101,27 +120,55 @@ func (l *rateLimiter) sweep(now time.Time) {
 	}
 }
 
-// rateLimit sets the X-RateLimit-* headers (only when limiting is on) and
-// refuses the request once its bucket is empty. The bucket is chosen by the
-// credential presented, valid or not, so one client's burst cannot starve
-// another; requests without a well-formed key share one bucket per address.
-func (s *Server) rateLimit(c *call) *apiError {
-	id := "addr:" + remoteHost(c.r)
-	if token, ok := bearerToken(c.r.Header.Get("Authorization")); ok && wellFormedKey(token) {
-		d := keyDigest(token)
-		id = "key:" + hex.EncodeToString(d[:])
+// minuteLimiter is a PlexMCP server's proxy limit: per key id, at most the
+// key's rate_limit_rpm requests in each fixed 60-second window aligned to
+// UTC minutes of the server's clock. Refused requests are not counted.
+type minuteLimiter struct {
+	mu      sync.Mutex
+	windows map[string]minuteWindow
+}
+
+type minuteWindow struct {
+	start int64 // unix seconds, divisible by 60
+	count int
+}
+
+// minuteDecision is the outcome of one proxy request.
+type minuteDecision struct {
+	allowed    bool
+	remaining  int
+	resetAt    int64 // unix seconds when the window ends
+	retryAfter int64 // seconds to the window's end, when refused
+}
+
+func newMinuteLimiter() *minuteLimiter { return &minuteLimiter{windows: map[string]minuteWindow{}} }
+
+func (l *minuteLimiter) take(id string, limit int, now time.Time) minuteDecision {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sec := now.Unix()
+	start := sec - sec%60
+	if sec < 0 && sec%60 != 0 {
+		start -= 60 // floor, for clocks set before 1970
 	}
-	d := s.limiter.take(id)
-	if !d.enabled {
-		return nil
+	w := l.windows[id]
+	if w.start != start {
+		w = minuteWindow{start: start}
+		if len(l.windows) >= maxBuckets { // past windows carry no information
+			for k, old := range l.windows {
+				if old.start != start {
+					delete(l.windows, k)
+				}
+			}
+		}
 	}
-	h := c.w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.reset, 10))
+	d := minuteDecision{allowed: w.count < limit, resetAt: start + 60}
 	if d.allowed {
-		return nil
+		w.count++
+	} else {
+		d.retryAfter = start + 60 - sec
 	}
-	h.Set("Retry-After", strconv.Itoa(d.retryAfter))
-	return errorf(http.StatusTooManyRequests, codeRateLimited, "Rate limit exceeded; retry after %d s", d.retryAfter)
+	d.remaining = max(limit-w.count, 0)
+	l.windows[id] = w
+	return d
 }

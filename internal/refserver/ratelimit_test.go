@@ -1,22 +1,12 @@
 package refserver
 
 import (
-	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
-
-// fakeClock is a clock that moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 func TestRateLimiterBucket(t *testing.T) {
 	t.Parallel()
@@ -26,22 +16,32 @@ func TestRateLimiterBucket(t *testing.T) {
 		advance time.Duration
 		want    rateDecision
 	}
-	base := clock.t.Unix()
 	for i, s := range []step{
-		{0, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 2, reset: base + 1}}, // 1 token short: 0.4 s
-		{0, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 1, reset: base + 1}}, // 0.8 s
-		{0, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 0, reset: base + 2}}, // 1.2 s
-		{0, rateDecision{enabled: true, allowed: false, limit: 3, remaining: 0, reset: base + 2, retryAfter: 1}},
-		{400 * time.Millisecond, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 0, reset: base + 2}},
-		{10 * time.Second, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 2, reset: base + 11}},
+		{0, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 2, untilFull: 400 * time.Millisecond}},
+		{0, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 1, untilFull: 800 * time.Millisecond}},
+		{0, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 0, untilFull: 1200 * time.Millisecond}},
+		{0, rateDecision{enabled: true, allowed: false, limit: 3, remaining: 0, untilFull: 1200 * time.Millisecond, retryAfter: 1}},
+		{400 * time.Millisecond, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 0, untilFull: 1200 * time.Millisecond}},
+		{10 * time.Second, rateDecision{enabled: true, allowed: true, limit: 3, remaining: 2, untilFull: 400 * time.Millisecond}},
 	} {
 		clock.advance(s.advance)
-		if got := l.take("k"); got != s.want {
-			t.Errorf("step %d: %+v, want %+v", i, got, s.want)
+		got := l.take("k")
+		got.untilFull = got.untilFull.Round(time.Millisecond)
+		if diff := cmp.Diff(s.want, got, cmp.AllowUnexported(rateDecision{})); diff != "" {
+			t.Errorf("step %d (-want +got):\n%s", i, diff)
 		}
 	}
 	if got := l.take("other"); !got.allowed || got.remaining != 2 {
 		t.Errorf("another id shares the bucket: %+v", got)
+	}
+	// peek reports without spending.
+	for range 3 {
+		if got := l.peek("k"); !got.allowed || got.remaining != 2 {
+			t.Fatalf("peek: %+v, want 2 remaining every time", got)
+		}
+	}
+	if got := l.peek("never seen"); !got.enabled || got.remaining != 3 || len(l.buckets) != 2 {
+		t.Errorf("peek of a new id: %+v with %d buckets; want a full bucket and none made", got, len(l.buckets))
 	}
 
 	slow := newRateLimiter(0.2, clock.now) // one token per 5 s
@@ -51,6 +51,16 @@ func TestRateLimiterBucket(t *testing.T) {
 	}
 	if got := newRateLimiter(0, clock.now).take("k"); got.enabled {
 		t.Errorf("rate 0 is enabled: %+v", got)
+	}
+}
+
+func TestRateDecisionResetRoundsUp(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	for untilFull, want := range map[time.Duration]int64{0: 1_800_000_000, time.Millisecond: 1_800_000_001, time.Second: 1_800_000_001, 1500 * time.Millisecond: 1_800_000_002} {
+		if got := (rateDecision{untilFull: untilFull}).resetAt(now); got != want {
+			t.Errorf("resetAt with %v to go = %d, want %d", untilFull, got, want)
+		}
 	}
 }
 
@@ -68,76 +78,31 @@ func TestRateLimiterForgetsFullBuckets(t *testing.T) {
 	}
 }
 
-func TestRateLimitOverHTTP(t *testing.T) {
+func TestMinuteLimiter(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{RateLimit: 2})
-	clock := &fakeClock{t: time.Now()}
-	ts.limiter.mu.Lock()
-	ts.limiter.now = clock.now
-	ts.limiter.mu.Unlock()
-	k := ts.createKey(t, allMCPs("limited")) // spends one of the admin key's two tokens
-
-	headers := func(r *response) (limit, remaining, reset string) {
-		return r.header.Get("X-RateLimit-Limit"), r.header.Get("X-RateLimit-Remaining"), r.header.Get("X-RateLimit-Reset")
-	}
-	r := ts.do(t, "GET", "/mcps", k.Key, nil).wantStatus(t, http.StatusOK)
-	full := clock.now().Add(500 * time.Millisecond) // one token short at 2 rps
-	wantReset := full.Unix()
-	if full.Nanosecond() != 0 {
-		wantReset++
-	}
-	if l, rem, reset := headers(r); l != "2" || rem != "1" || reset != strconv.FormatInt(wantReset, 10) {
-		t.Errorf("first request: limit %s remaining %s reset %s, want 2 1 %d", l, rem, reset, wantReset)
-	}
-	ts.do(t, "GET", "/nope", k.Key, nil).wantStatus(t, http.StatusNotFound) // 404s spend and carry headers too
-	r = ts.do(t, "GET", "/mcps", k.Key, nil)
-	e := r.wantError(t, http.StatusTooManyRequests, codeRateLimited, "")
-	if ra := r.header.Get("Retry-After"); ra != "1" || e.Message == "" {
-		t.Errorf("429: Retry-After %q", ra)
-	}
-	if l, rem, _ := headers(r); l != "2" || rem != "0" {
-		t.Errorf("429: limit %s remaining %s", l, rem)
-	}
-	// Only the first GET counts: the 404 needs no key, the 429 is not use.
-	if rec := ts.record(t, k.ID); rec.RequestCount != 1 {
-		t.Errorf("request_count %d, want 1", rec.RequestCount)
-	}
-
-	// Another key has its own bucket; the admin key has one token left.
-	ts.do(t, "GET", "/mcps", ts.AdminKey(), nil).wantStatus(t, http.StatusOK)
-	ts.do(t, "GET", "/mcps", ts.AdminKey(), nil).wantStatus(t, http.StatusTooManyRequests)
-
-	// Requests without a usable key share their address's bucket.
-	ts.do(t, "GET", "/mcps", "", nil).wantStatus(t, http.StatusUnauthorized)
-	ts.do(t, "GET", "/mcps", "", nil, "Authorization", "Bearer pk_live_typo").wantStatus(t, http.StatusUnauthorized)
-	r = ts.do(t, "GET", "/mcps", "", nil, "Authorization", "Basic x")
-	r.wantStatus(t, http.StatusTooManyRequests)
-	if r.header.Get("X-RateLimit-Limit") != "2" {
-		t.Error("429 without rate-limit headers")
-	}
-
-	// Half a second refills one token at 2 rps.
-	clock.advance(500 * time.Millisecond)
-	ts.do(t, "GET", "/mcps", k.Key, nil).wantStatus(t, http.StatusOK)
-	ts.do(t, "GET", "/mcps", k.Key, nil).wantStatus(t, http.StatusTooManyRequests)
-
-	// Turning the limit off removes the headers.
-	ts.SetRateLimit(0)
-	r = ts.do(t, "GET", "/mcps", k.Key, nil).wantStatus(t, http.StatusOK)
-	if l, rem, reset := headers(r); l+rem+reset != "" {
-		t.Errorf("headers with the limit off: %q %q %q", l, rem, reset)
-	}
-}
-
-func TestNoRateLimitHeadersByDefault(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t, Config{})
-	for range 20 {
-		r := ts.do(t, "GET", "/mcps", ts.AdminKey(), nil).wantStatus(t, http.StatusOK)
-		for _, h := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"} {
-			if v := r.header.Get(h); v != "" {
-				t.Fatalf("%s: %s without a rate limit", h, v)
-			}
+	l := newMinuteLimiter()
+	start := time.Date(2026, 1, 20, 12, 0, 0, 0, time.UTC)
+	reset := start.Add(time.Minute).Unix()
+	for i, s := range []struct {
+		at   time.Duration
+		want minuteDecision
+	}{
+		{0, minuteDecision{allowed: true, remaining: 1, resetAt: reset}},
+		{10 * time.Second, minuteDecision{allowed: true, remaining: 0, resetAt: reset}},
+		{20*time.Second + 500*time.Millisecond, minuteDecision{allowed: false, remaining: 0, resetAt: reset, retryAfter: 40}},
+		{59*time.Second + 999*time.Millisecond, minuteDecision{allowed: false, remaining: 0, resetAt: reset, retryAfter: 1}},
+		// A new UTC minute is a new window; refused requests did not count.
+		{time.Minute, minuteDecision{allowed: true, remaining: 1, resetAt: reset + 60}},
+	} {
+		if got := l.take("k", 2, start.Add(s.at)); got != s.want {
+			t.Errorf("step %d: %+v, want %+v", i, got, s.want)
 		}
+	}
+	if got := l.take("other", 2, start.Add(time.Minute)); got.remaining != 1 {
+		t.Errorf("another key shares the window: %+v", got)
+	}
+	// A lower limit read on the next request applies at once.
+	if got := l.take("k", 1, start.Add(time.Minute)); got.allowed {
+		t.Errorf("over a lowered limit: %+v", got)
 	}
 }

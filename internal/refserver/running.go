@@ -29,8 +29,13 @@ const (
 // Running is a Server bound to a TCP listener.
 type Running struct {
 	*Server
-	// BaseURL is the API's base, e.g. http://127.0.0.1:41234/v1.
+	// BaseURL is the management API's base: http://127.0.0.1:41234/v1
+	// for the hosted API, http://127.0.0.1:41234/api/v1 for a PlexMCP
+	// server.
 	BaseURL string
+	// Origin is scheme, host and port alone (http://127.0.0.1:41234),
+	// where both APIs serve POST /mcp and a PlexMCP server GET /health.
+	Origin string
 
 	ln        net.Listener
 	http      *http.Server
@@ -80,9 +85,15 @@ func Listen(addr string, cfg Config) (*Running, error) {
 	if errLog == nil {
 		errLog = io.Discard
 	}
+	origin := "http://" + dialableAddr(ln.Addr())
+	base := origin + "/v1"
+	if s.API() == APIServer {
+		base = origin + "/api/v1"
+	}
 	r := &Running{
 		Server:    s,
-		BaseURL:   "http://" + dialableAddr(ln.Addr()) + "/v1",
+		BaseURL:   base,
+		Origin:    origin,
 		ln:        ln,
 		fresh:     map[net.Conn]bool{},
 		stopFlush: make(chan struct{}),

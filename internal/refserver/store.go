@@ -8,91 +8,33 @@ import (
 	"time"
 )
 
-// Modes and statuses as the API spells them.
-const (
-	modeLive = "live"
-	modeTest = "test"
+// The store holds the organisations, their MCPs and keys, usage, and the
+// idempotency records, for whichever API the server speaks. Its types carry
+// the fields of both APIs; each API's handlers read the ones it has.
 
+// Key statuses as the hosted API spells them; a PlexMCP server derives only
+// active and expired (its keys are deleted, not revoked).
+const (
 	statusActive   = "active"
-	statusInactive = "inactive"
 	statusExpired  = "expired"
 	statusRevoked  = "revoked"
+	statusInactive = "inactive"
 )
 
-// Organisation ids. They never appear on the wire; they tie persisted keys
-// to the management key each start supplies.
+// A PlexMCP server's key access modes.
 const (
-	firstOrgID  = "org_1"
-	secondOrgID = "org_2"
+	accessAll      = "all"
+	accessSelected = "selected"
+	accessNone     = "none"
 )
 
-// mcp is an MCP server registered with an organisation. The reference server
-// has no endpoint that changes one, so after seeding or loading they are
-// read-only.
-type mcp struct {
-	id, name, description, mode, status string
-	tools                               []string
-	createdAt, updatedAt                time.Time
-}
-
-func (m *mcp) hasTool(name string) bool { return slices.Contains(m.tools, name) }
-
-// apiKey is an access key: metadata and the SHA-256 digest of its secret,
-// never the secret itself.
-type apiKey struct {
-	id, orgID, name, description, mode, prefix string
-	digest                                     [sha256.Size]byte
-	allMCPs                                    bool
-	mcpIDs                                     []string
-	expiresAt                                  *time.Time
-	createdAt                                  time.Time
-	revokedAt, lastUsedAt                      *time.Time
-	requestCount                               int64
-}
-
-// status is derived, never stored, so that moving the clock expires keys.
-func (k *apiKey) status(now time.Time) string {
-	switch {
-	case k.revokedAt != nil:
-		return statusRevoked
-	case k.expiresAt != nil && !now.Before(*k.expiresAt):
-		return statusExpired
-	default:
-		return statusActive
-	}
-}
-
-// mayInvoke applies both halves of the permission rule: the key must name
-// the MCP (or hold all of them), and a test key never reaches a live MCP.
-func (k *apiKey) mayInvoke(m *mcp) bool {
-	if k.mode == modeTest && m.mode != modeTest {
-		return false
-	}
-	return k.allMCPs || slices.Contains(k.mcpIDs, m.id)
-}
-
-// clone copies k deeply enough that a failed write can restore it.
-func (k *apiKey) clone() *apiKey {
-	c := *k
-	c.mcpIDs = slices.Clone(k.mcpIDs)
-	return &c
-}
-
-// org is one organisation: its management key, MCPs, access keys and
-// idempotency records.
+// org is one organisation.
 type org struct {
-	id          string
-	adminDigest [sha256.Size]byte
-	mcps        []*mcp // ordered by created_at, then id
-	keys        map[string]*apiKey
-	idem        map[string]*idemRecord
-	idemSwept   time.Time // server clock of the last sweep of expired records
-}
-
-func newOrg(id string, mcps []*mcp) *org {
-	o := &org{id: id, mcps: mcps, keys: map[string]*apiKey{}, idem: map[string]*idemRecord{}}
-	sortMCPs(o.mcps)
-	return o
+	def       *orgDef
+	mcps      []*mcp // ordered by created_at, then id
+	keys      map[string]*apiKey
+	idem      map[string]*idemRecord // the hosted API's, by calling key and Idempotency-Key
+	idemSwept time.Time              // server clock of the last sweep of expired records
 }
 
 func (o *org) mcp(id string) *mcp {
@@ -104,8 +46,9 @@ func (o *org) mcp(id string) *mcp {
 	return nil
 }
 
-// sortedKeys returns the organisation's keys in pagination order.
-func (o *org) sortedKeys() []*apiKey {
+// keysByCreation returns the organisation's keys ordered by created_at,
+// then id: the hosted API's pagination order.
+func (o *org) keysByCreation() []*apiKey {
 	keys := make([]*apiKey, 0, len(o.keys))
 	for _, k := range o.keys {
 		keys = append(keys, k)
@@ -116,60 +59,187 @@ func (o *org) sortedKeys() []*apiKey {
 	return keys
 }
 
-func sortMCPs(ms []*mcp) {
-	slices.SortFunc(ms, func(a, b *mcp) int {
-		return cmp.Or(a.createdAt.Compare(b.createdAt), cmp.Compare(a.id, b.id))
-	})
+// mcp is a seeded MCP as one API shows it, with its usage.
+type mcp struct {
+	def       *mcpDef
+	id        string
+	createdAt time.Time
+	stats     mcpStats
 }
 
-// seedEpoch is the fixed creation time of the seeded MCPs, so that their
-// JSON is byte-for-byte stable and the golden files can pin it.
-var seedEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// seedOrgs returns the two organisations the contract describes. The MCPs
-// are created a minute apart so that pagination order is the order a reader
-// of the contract expects.
-func seedOrgs() []*org {
-	at := func(minutes int) time.Time { return seedEpoch.Add(time.Duration(minutes) * time.Minute) }
-	first := newOrg(firstOrgID, []*mcp{
-		{id: "mcp_weather", name: "Weather API", description: "Current weather for a city.", mode: modeLive, status: statusActive, tools: []string{"get_weather"}, createdAt: at(0), updatedAt: at(0)},
-		{id: "mcp_calculator", name: "Calculator", description: "Adds two numbers.", mode: modeLive, status: statusActive, tools: []string{"add"}, createdAt: at(1), updatedAt: at(1)},
-		{id: "mcp_sandbox", name: "Sandbox", description: "Echoes its arguments, for test keys.", mode: modeTest, status: statusActive, tools: []string{"echo"}, createdAt: at(2), updatedAt: at(2)},
-	})
-	second := newOrg(secondOrgID, []*mcp{
-		{id: "mcp_private_tools", name: "Private Tools", description: "Belongs to the second organisation only.", mode: modeLive, status: statusActive, tools: []string{"ping"}, createdAt: at(0), updatedAt: at(0)},
-	})
-	return []*org{first, second}
+func (m *mcp) tool(name string) *tool {
+	for _, t := range m.def.tools {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
 }
 
-// KeyRecord is a read-only snapshot of one access key, for tests that need
-// to see server state the API does not expose (the digest, the owner).
+// mcpStats counts the invocations that reached an MCP (the hosted API's
+// request_count, last_active and stats).
+type mcpStats struct {
+	requests, errors int64
+	latencyMS        int64 // total, for the average
+	lastActive       *time.Time
+	daily            dailyCounts
+}
+
+// apiKey is a key object: metadata and the SHA-256 digest of its secret,
+// never the secret itself.
+type apiKey struct {
+	id, orgID string
+	name      string
+	digest    [sha256.Size]byte
+	prefix    string
+	// bootstrap marks the keys a start supplies (by flag, environment or
+	// generation). They never expire and never propagate.
+	bootstrap bool
+
+	// The hosted API's fields.
+	description string
+	allMCPs     bool
+	mcpIDs      []string
+	updatedAt   time.Time
+	revokedAt   *time.Time
+	daily       dailyCounts
+	activity    []activity // newest first, at most maxActivity
+
+	// A PlexMCP server's fields. allowedMCPIDs is kept as given: nil is
+	// null, and duplicates and unknown ids stay.
+	accessMode    string
+	allowedMCPIDs []string
+	scopes        []string
+	rateLimitRPM  int
+	createdBy     string // a user's UUID, "" for null
+
+	expiresAt    *time.Time
+	createdAt    time.Time
+	issuedAt     time.Time // when the current secret was made (created or rotated)
+	lastUsed     *time.Time
+	requestCount int64
+}
+
+// activity is one invocation in a key's recent_activity.
+type activity struct {
+	at          time.Time
+	mcpID, tool string
+	success     bool
+}
+
+// maxActivity is how many invocations recent_activity keeps.
+const maxActivity = 10
+
+func (k *apiKey) addActivity(a activity) {
+	k.activity = slices.Insert(k.activity, 0, a)
+	if len(k.activity) > maxActivity {
+		k.activity = k.activity[:maxActivity]
+	}
+}
+
+// status is derived, never stored, so that moving the clock expires keys.
+// A key expires at its expires_at instant.
+func (k *apiKey) status(now time.Time) string {
+	switch {
+	case k.revokedAt != nil:
+		return statusRevoked
+	case k.expiresAt != nil && !now.Before(*k.expiresAt):
+		return statusExpired
+	default:
+		return statusActive
+	}
+}
+
+// propagating reports whether the key's current secret is younger than d,
+// the -key-propagation window. Bootstrap keys never propagate.
+func (k *apiKey) propagating(now time.Time, d time.Duration) bool {
+	return d > 0 && !k.bootstrap && now.Before(k.issuedAt.Add(d))
+}
+
+// clone copies k deeply enough that a failed write can restore it.
+func (k *apiKey) clone() *apiKey {
+	c := *k
+	c.mcpIDs = slices.Clone(k.mcpIDs)
+	c.allowedMCPIDs = slices.Clone(k.allowedMCPIDs)
+	c.scopes = slices.Clone(k.scopes)
+	c.activity = slices.Clone(k.activity)
+	c.daily = dailyCounts{}
+	for d, n := range k.daily {
+		c.daily[d] = n
+	}
+	return &c
+}
+
+// KeyRecord is a read-only snapshot of one key object, for tests that need
+// to see server state the API does not show (the digest, the organisation,
+// the bootstrap mark). Fields that one API lacks are zero under the other.
 type KeyRecord struct {
-	ID, OrgID, Name, Description, Mode, KeyPrefix string
-	Digest                                        string // hex SHA-256 of the key; never the key
-	AllMCPs                                       bool
-	MCPIDs                                        []string
-	ExpiresAt                                     *time.Time
-	CreatedAt                                     time.Time
-	RevokedAt                                     *time.Time
-	LastUsedAt                                    *time.Time
-	RequestCount                                  int64
-	Status                                        string // derived at Server.Now(): active | expired | revoked
+	ID, OrgID, Name string
+	// Description is the hosted API's; a PlexMCP server has none.
+	Description string
+	// KeyPrefix is the prefix as the API shows it: the key's first 12
+	// characters (hosted) or its first 17 and "..." (server).
+	KeyPrefix string
+	Digest    string // hex SHA-256 of the key; never the key
+	Bootstrap bool   // supplied at start (flag, environment or generated)
+
+	// AllMCPs is the hosted API's {"mcps":"*"}, or a PlexMCP server's
+	// mcp_access_mode "all". MCPIDs is the hosted API's list, or a PlexMCP
+	// server's allowed_mcp_ids as stored (nil for null).
+	AllMCPs bool
+	MCPIDs  []string
+	// A PlexMCP server's mcp_access_mode, scopes, rate_limit_rpm and
+	// created_by ("" for null); zero on the hosted API.
+	AccessMode   string
+	Scopes       []string
+	RateLimitRPM int
+	CreatedBy    string
+
+	ExpiresAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time // hosted only
+	// IssuedAt is when the current secret was made: CreatedAt, or the
+	// last rotation on a PlexMCP server.
+	IssuedAt     time.Time
+	RevokedAt    *time.Time // hosted only
+	LastUsed     *time.Time
+	RequestCount int64
+	// Status is derived at Server.Now(): active, expired or revoked.
+	Status string
 }
 
 func (k *apiKey) record(now time.Time) KeyRecord {
-	return KeyRecord{
-		ID: k.id, OrgID: k.orgID, Name: k.name, Description: k.description, Mode: k.mode, KeyPrefix: k.prefix,
+	r := KeyRecord{
+		ID: k.id, OrgID: k.orgID, Name: k.name, Description: k.description, KeyPrefix: k.prefix,
 		Digest:       hex.EncodeToString(k.digest[:]),
+		Bootstrap:    k.bootstrap,
 		AllMCPs:      k.allMCPs,
 		MCPIDs:       slices.Clone(k.mcpIDs),
+		AccessMode:   k.accessMode,
+		Scopes:       slices.Clone(k.scopes),
+		RateLimitRPM: k.rateLimitRPM,
+		CreatedBy:    k.createdBy,
 		ExpiresAt:    copyTime(k.expiresAt),
 		CreatedAt:    k.createdAt,
+		UpdatedAt:    k.updatedAt,
+		IssuedAt:     k.issuedAt,
 		RevokedAt:    copyTime(k.revokedAt),
-		LastUsedAt:   copyTime(k.lastUsedAt),
+		LastUsed:     copyTime(k.lastUsed),
 		RequestCount: k.requestCount,
 		Status:       k.status(now),
 	}
+	if k.accessMode != "" {
+		r.AllMCPs = k.accessMode == accessAll
+		r.MCPIDs = slices.Clone(k.allowedMCPIDs)
+	}
+	return r
+}
+
+// MCPRecord is one seeded MCP as the server's API names it, so that tests
+// can find MCP ids under either API.
+type MCPRecord struct {
+	ID, OrgID, Name string
+	Tools           []string
 }
 
 func copyTime(t *time.Time) *time.Time {
@@ -180,5 +250,9 @@ func copyTime(t *time.Time) *time.Time {
 	return &c
 }
 
-// wallTime truncates to what the wire carries: UTC, whole seconds.
-func wallTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+// wholeSeconds is the hosted API's precision: UTC, whole seconds.
+func wholeSeconds(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// storedTime is a PlexMCP server's precision for what it stores: its
+// database keeps microseconds, in UTC.
+func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -1,18 +1,21 @@
-// Command plexmcp-refserver serves the reference PlexMCP API, the server the
+// Command plexmcp-refserver serves a reference PlexMCP API, the server the
 // provider's acceptance tests run against, as a standalone program:
 //
 //	plexmcp-refserver [-listen 127.0.0.1:8089] [-admin-key KEY] [-state FILE]
-//	                  [-rate-limit RPS] [-fail-rate 0.0-1.0] [-clock-offset DURATION]
+//	                  [-rate-limit RPS] [-rate-limit-headers] [-fail-rate 0.0-1.0]
+//	                  [-clock-offset DURATION] [-ignore-idempotency-key]
+//	                  [-api hosted|server] [-key-quota N] [-key-propagation DURATION]
 //
 // Before it answers any request it prints, one per line, the variables a
 // shell can eval to talk to it:
 //
-//	PLEXMCP_BASE_URL=http://127.0.0.1:8089/v1
-//	PLEXMCP_API_KEY=pk_live_…
-//	PLEXMCP_SECOND_ORG_API_KEY=pk_live_…
+//	PLEXMCP_BASE_URL=http://127.0.0.1:8089/v1      (…/api/v1 with -api server)
+//	PLEXMCP_API_KEY=pmcp_01…
+//	PLEXMCP_SECOND_ORG_API_KEY=pmcp_01…
 //
 // and then logs one line per request to stderr. The command line is part of
-// the API contract (reference-api.md): scripts depend on it.
+// the contract: scripts depend on it. internal/refserver/README.md describes
+// both APIs and every flag.
 package main
 
 import (
@@ -50,14 +53,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plexmcp-refserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8089", "`address` to listen on; 127.0.0.1:0 picks a free port")
-	adminKey := fs.String("admin-key", "", "management `key` of the first organisation (default $PLEXMCP_API_KEY, else a generated one)")
-	statePath := fs.String("state", "", "`file` that keeps keys and MCPs across restarts (default: memory only)")
-	rateLimit := fs.Float64("rate-limit", 0, "per-key rate limit in requests per second, with X-RateLimit-* headers and 429s (default: off)")
+	adminKey := fs.String("admin-key", "", "bootstrap `key` of the first organisation, a pmcp_01 key (default $PLEXMCP_API_KEY, else a generated one)")
+	statePath := fs.String("state", "", "`file` that keeps keys and usage across restarts (default: memory only)")
+	rateLimit := fs.Float64("rate-limit", 0, "per-key rate limit of the management API in requests per second, with 429s (default: off)")
+	rateLimitHeaders := fs.Bool("rate-limit-headers", false, "with -rate-limit, send X-RateLimit-* headers (hosted API only)")
 	failRate := fs.Float64("fail-rate", 0, "`fraction` (0.0-1.0) of requests that fail: 503, or for half the failing creates a dropped connection after the commit")
 	clockOffset := fs.Duration("clock-offset", 0, "run the server's clock this `duration` ahead, or behind if negative (e.g. -2136h), to test expiry")
+	ignoreIdem := fs.Bool("ignore-idempotency-key", false, "ignore Idempotency-Key on creates, as the hosted API may")
+	api := fs.String("api", refserver.APIHosted, "which PlexMCP `API` to serve: hosted (PlexMCP Cloud) or server (a self-hosted PlexMCP server)")
+	keyQuota := fs.Int("key-quota", 0, "an organisation may hold at most `N` keys (0: unlimited)")
+	keyPropagation := fs.Duration("key-propagation", 0, "a new key answers 401 for its first `duration`, as a key still propagating would")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: plexmcp-refserver [flags]\n\n"+
-			"Serves the reference PlexMCP API. On start it prints PLEXMCP_BASE_URL, PLEXMCP_API_KEY and\n"+
+			"Serves a reference PlexMCP API. On start it prints PLEXMCP_BASE_URL, PLEXMCP_API_KEY and\n"+
 			"PLEXMCP_SECOND_ORG_API_KEY (from $PLEXMCP_SECOND_ORG_API_KEY, else generated) for a shell to eval.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -72,19 +80,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if *api != refserver.APIHosted && *api != refserver.APIServer {
+		fmt.Fprintf(stderr, "invalid value %q for flag -api: want %s or %s\n", *api, refserver.APIHosted, refserver.APIServer)
+		fs.Usage()
+		return errUsage
+	}
 	key := *adminKey
 	if key == "" {
 		key = os.Getenv("PLEXMCP_API_KEY")
 	}
 
 	srv, err := refserver.Listen(*listen, refserver.Config{
-		AdminKey:          key,
-		SecondOrgAdminKey: os.Getenv("PLEXMCP_SECOND_ORG_API_KEY"),
-		StatePath:         *statePath,
-		RateLimit:         *rateLimit,
-		FailRate:          *failRate,
-		ClockOffset:       *clockOffset,
-		AccessLog:         stderr,
+		API:                  *api,
+		AdminKey:             key,
+		SecondOrgAdminKey:    os.Getenv("PLEXMCP_SECOND_ORG_API_KEY"),
+		StatePath:            *statePath,
+		RateLimit:            *rateLimit,
+		RateLimitHeaders:     *rateLimitHeaders,
+		FailRate:             *failRate,
+		ClockOffset:          *clockOffset,
+		IgnoreIdempotencyKey: *ignoreIdem,
+		KeyQuota:             *keyQuota,
+		KeyPropagation:       *keyPropagation,
+		AccessLog:            stderr,
 	})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -33,16 +34,6 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	return b.b.Write(p)
 }
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
-
-// validKey returns a well-formed management key from the server itself.
-func validKey(t *testing.T) string {
-	t.Helper()
-	s, err := refserver.New(refserver.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.AdminKey()
-}
 
 type program struct {
 	vars   map[string]string
@@ -98,14 +89,42 @@ func startWithEnv(t *testing.T, args ...string) *program {
 	return p
 }
 
+// get sends a request with a key in "Authorization: ApiKey …".
+func get(t *testing.T, method, url, key, body string) (*http.Response, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "ApiKey "+key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(raw)
+}
+
+var keyShape = regexp.MustCompile(`^pmcp_01[0-9a-f]{80}$`)
+
 func TestRunPrintsTheVariablesThenServes(t *testing.T) {
-	key := validKey(t)
+	key := refserver.NewBootstrapKey()
 	p := start(t, "-listen", "127.0.0.1:0", "-admin-key", key)
 
 	names := []string{"PLEXMCP_BASE_URL", "PLEXMCP_API_KEY", "PLEXMCP_SECOND_ORG_API_KEY"}
 	for i, line := range p.lines {
 		if !strings.HasPrefix(line, names[i]+"=") || strings.ContainsAny(line, `"' `) {
-			t.Errorf("line %d is %q, want %s=… unquoted", i+1, line, names[i])
+			t.Errorf("line %d is %q, want %s=… unquoted", i+1, testsecrets.Hide(line), names[i])
 		}
 	}
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:[1-9][0-9]*/v1$`).MatchString(p.vars["PLEXMCP_BASE_URL"]) {
@@ -115,21 +134,14 @@ func TestRunPrintsTheVariablesThenServes(t *testing.T) {
 		t.Errorf("PLEXMCP_API_KEY=%s, want the -admin-key value", testsecrets.Hide(p.vars["PLEXMCP_API_KEY"]))
 	}
 	second := p.vars["PLEXMCP_SECOND_ORG_API_KEY"]
-	if !strings.HasPrefix(second, "pk_live_") || len(second) != 46 || second == key {
+	if !keyShape.MatchString(second) || second == key {
 		t.Errorf("PLEXMCP_SECOND_ORG_API_KEY=%s (%d characters)", testsecrets.Hide(second), len(second))
 	}
 
 	// A real request to the printed URL with the printed key.
-	req, _ := http.NewRequest("GET", p.vars["PLEXMCP_BASE_URL"]+"/mcps?name=Weather%20API", nil)
-	req.Header.Set("Authorization", "Bearer "+p.vars["PLEXMCP_API_KEY"])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"id":"mcp_weather"`) {
-		t.Fatalf("GET /mcps: %d %s", resp.StatusCode, body)
+	resp, body := get(t, "GET", p.vars["PLEXMCP_BASE_URL"]+"/mcps?name=Weather%20API", p.vars["PLEXMCP_API_KEY"], "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"id":"mcp_weather"`) {
+		t.Fatalf("GET /mcps: %d %s", resp.StatusCode, testsecrets.Hide(body))
 	}
 
 	rest, err := p.stop()
@@ -137,7 +149,7 @@ func TestRunPrintsTheVariablesThenServes(t *testing.T) {
 		t.Errorf("run after cancel: %v", err)
 	}
 	if rest != "" {
-		t.Errorf("stdout after the three lines: %q", rest)
+		t.Errorf("stdout after the three lines: %q", testsecrets.Hide(rest))
 	}
 	log := p.stderr.String()
 	if !regexp.MustCompile(`(?m)^GET /v1/mcps 200 \S+$`).MatchString(log) {
@@ -149,7 +161,7 @@ func TestRunPrintsTheVariablesThenServes(t *testing.T) {
 }
 
 func TestRunTakesKeysFromTheEnvironment(t *testing.T) {
-	first, second := validKey(t), validKey(t)
+	first, second := refserver.NewBootstrapKey(), refserver.NewBootstrapKey()
 	t.Setenv("PLEXMCP_API_KEY", first)
 	t.Setenv("PLEXMCP_SECOND_ORG_API_KEY", second)
 	p := startWithEnv(t, "-listen", "127.0.0.1:0")
@@ -157,7 +169,7 @@ func TestRunTakesKeysFromTheEnvironment(t *testing.T) {
 		t.Errorf("printed other keys than the environment's: %s", testsecrets.Hide(fmt.Sprint(p.vars)))
 	}
 	// The flag wins over the environment.
-	flagKey := validKey(t)
+	flagKey := refserver.NewBootstrapKey()
 	if p := startWithEnv(t, "-listen", "127.0.0.1:0", "-admin-key", flagKey); p.vars["PLEXMCP_API_KEY"] != flagKey {
 		t.Errorf("PLEXMCP_API_KEY=%s, want the flag's", testsecrets.Hide(p.vars["PLEXMCP_API_KEY"]))
 	}
@@ -165,36 +177,61 @@ func TestRunTakesKeysFromTheEnvironment(t *testing.T) {
 
 func TestRunKnobs(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
-	p := start(t, "-listen", "127.0.0.1:0", "-state", state, "-rate-limit", "100", "-fail-rate", "0", "-clock-offset", "-2136h")
+	p := start(t, "-listen", "127.0.0.1:0", "-state", state, "-rate-limit", "100", "-rate-limit-headers", "-fail-rate", "0",
+		"-clock-offset", "-2136h", "-ignore-idempotency-key", "-key-quota", "3", "-key-propagation", "1h")
 	base, key := p.vars["PLEXMCP_BASE_URL"], p.vars["PLEXMCP_API_KEY"]
-	req, _ := http.NewRequest("POST", base+"/api-keys", strings.NewReader(`{"name":"kept","permissions":{"mcps":"*"},"expires_in_days":1}`))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	create := func(name string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", base+"/api-keys", strings.NewReader(`{"name":"`+name+`","permissions":{"mcps":"*"},"expires_in_days":1}`))
+		req.Header.Set("Authorization", "ApiKey "+key)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "same")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(raw)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body := create("kept")
 	if resp.StatusCode != http.StatusCreated || resp.Header.Get("X-RateLimit-Limit") != "100" {
-		t.Fatalf("create: %d, X-RateLimit-Limit %q: %s", resp.StatusCode, resp.Header.Get("X-RateLimit-Limit"), testsecrets.Hide(string(body)))
+		t.Fatalf("create: %d, X-RateLimit-Limit %q: %s", resp.StatusCode, resp.Header.Get("X-RateLimit-Limit"), testsecrets.Hide(body))
 	}
 	// The clock runs 89 days behind: the key is created in the past.
-	created := regexp.MustCompile(`"created_at":"([^"]+)"`).FindSubmatch(body)
-	if at, err := time.Parse(time.RFC3339, string(created[1])); err != nil || time.Since(at) < 2135*time.Hour {
+	created := regexp.MustCompile(`"created_at":"([^"]+)"`).FindStringSubmatch(body)
+	if at, err := time.Parse(time.RFC3339, created[1]); err != nil || time.Since(at) < 2135*time.Hour {
 		t.Errorf("created_at %s with -clock-offset -2136h", created[1])
+	}
+	// -key-propagation: the new key is not usable yet.
+	newKey := regexp.MustCompile(`"key":"([^"]+)"`).FindStringSubmatch(body)[1]
+	if resp, _ := get(t, "GET", base+"/mcps", newKey, ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a key still propagating: %d, want 401", resp.StatusCode)
+	}
+	// -ignore-idempotency-key: the same header makes a second key; then
+	// -key-quota 3 (the bootstrap key and two) refuses a third.
+	if resp, body := create("second"); resp.StatusCode != http.StatusCreated || resp.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("second create: %d %s", resp.StatusCode, testsecrets.Hide(body))
+	}
+	if resp, body := create("third"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("third create: %d %s, want 403 past the quota", resp.StatusCode, testsecrets.Hide(body))
 	}
 	if _, err := p.stop(); err != nil {
 		t.Fatal(err)
 	}
 
-	// A restart on the same state still has the key.
-	s, err := refserver.New(refserver.Config{StatePath: state})
+	// A restart on the same state still has the keys, and the bootstrap key
+	// given again is not duplicated.
+	s, err := refserver.New(refserver.Config{StatePath: state, AdminKey: key, SecondOrgAdminKey: p.vars["PLEXMCP_SECOND_ORG_API_KEY"]})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if keys := s.APIKeys(); len(keys) != 1 || keys[0].Name != "kept" {
-		t.Errorf("after restart: %+v", keys)
+	var names []string
+	for _, k := range s.APIKeys() {
+		names = append(names, k.Name)
+	}
+	slices.Sort(names)
+	if strings.Join(names, ",") != "bootstrap,bootstrap,kept,second" {
+		t.Errorf("after restart: %v", names)
 	}
 }
 
@@ -209,9 +246,13 @@ func TestRunRejectsBadInput(t *testing.T) {
 		"stray argument":      {[]string{"serve"}, true},
 		"bad duration":        {[]string{"-clock-offset", "3 days"}, true},
 		"bad rate":            {[]string{"-rate-limit", "fast"}, true},
+		"unknown API":         {[]string{"-api", "cloud"}, true},
+		"bad quota":           {[]string{"-key-quota", "many"}, true},
 		"fail rate above 1":   {[]string{"-listen", "127.0.0.1:0", "-fail-rate", "1.5"}, false},
 		"negative rate limit": {[]string{"-listen", "127.0.0.1:0", "-rate-limit", "-1"}, false},
-		"malformed admin key": {[]string{"-listen", "127.0.0.1:0", "-admin-key", "pk_live_xxxxxxxx"}, false},
+		"negative quota":      {[]string{"-listen", "127.0.0.1:0", "-key-quota", "-1"}, false},
+		"malformed admin key": {[]string{"-listen", "127.0.0.1:0", "-admin-key", "pmcp_xxxxxxxx"}, false},
+		"legacy admin key":    {[]string{"-listen", "127.0.0.1:0", "-admin-key", "pk_live_AbCdEfGhIjKlMnOpQrStUvWxYz012345abcdef"}, false},
 		"bad listen address":  {[]string{"-listen", "127.0.0.1:99999"}, false},
 		"unwritable state":    {[]string{"-listen", "127.0.0.1:0", "-state", filepath.Join(t.TempDir(), "missing", "s.json")}, false},
 	} {
@@ -227,8 +268,19 @@ func TestRunRejectsBadInput(t *testing.T) {
 		})
 	}
 	var stderr bytes.Buffer
-	if err := run(context.Background(), []string{"-h"}, io.Discard, &stderr); !errors.Is(err, flag.ErrHelp) ||
-		!strings.Contains(stderr.String(), "-clock-offset") || !strings.Contains(stderr.String(), "PLEXMCP_BASE_URL") {
-		t.Errorf("-h: %v\n%s", err, stderr.String())
+	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
+	usage := stderr.String()
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(usage, "PLEXMCP_BASE_URL") {
+		t.Errorf("-h: %v\n%s", err, usage)
+	}
+	// The usage names exactly the flags of the contract.
+	for _, f := range []string{"listen", "admin-key", "state", "rate-limit", "rate-limit-headers", "fail-rate", "clock-offset",
+		"ignore-idempotency-key", "api", "key-quota", "key-propagation"} {
+		if !strings.Contains(usage, "\n  -"+f+" ") && !strings.Contains(usage, "\n  -"+f+"\n") {
+			t.Errorf("-h does not list -%s:\n%s", f, usage)
+		}
+	}
+	if n := strings.Count(usage, "\n  -"); n != 11 {
+		t.Errorf("-h lists %d flags, want the contract's 11:\n%s", n, usage)
 	}
 }

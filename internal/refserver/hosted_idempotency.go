@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// The hosted API's Idempotency-Key on creates, a reference-server
+// extension: the same key and body within 24 hours replays the first
+// answer, secret included. Records are per calling key (another key never
+// gets a replay, and so never sees the secret) and in memory only.
+
 const (
 	idempotencyWindow    = 24 * time.Hour
 	maxIdempotencyKeyLen = 255
@@ -31,25 +36,26 @@ const (
 	idemMismatch                    // 422
 )
 
-// idempotencyKey reads the header; a present but empty or over-long value
-// is a client bug worth reporting rather than silently ignoring.
-func idempotencyKey(r *http.Request) (string, *apiError) {
+// idempotencyKey reads the header. A present but empty, repeated or
+// over-long value is a malformed request rather than something to ignore.
+func idempotencyKey(r *http.Request) (string, *hostedError) {
 	values := r.Header.Values("Idempotency-Key")
 	if len(values) == 0 {
 		return "", nil
 	}
 	k := values[0]
-	if k == "" || len(values) > 1 {
-		return "", fieldError("Idempotency-Key", "Idempotency-Key must be a single non-empty value")
-	}
-	if len(k) > maxIdempotencyKeyLen {
-		return "", fieldError("Idempotency-Key", "Idempotency-Key must be at most %d characters", maxIdempotencyKeyLen)
+	if k == "" || len(values) > 1 || len(k) > maxIdempotencyKeyLen {
+		return "", invalidRequest("Idempotency-Key must be one value of 1 to %d characters", maxIdempotencyKeyLen).
+			with("Idempotency-Key", "Must be 1 to 255 characters")
 	}
 	return k, nil
 }
 
-// beginIdempotent looks up or creates the record for key. The caller holds
-// s.mu.
+// idemRecordKey scopes a record to the key that made the request.
+func idemRecordKey(caller *apiKey, key string) string { return caller.id + "\x00" + key }
+
+// beginIdempotentLocked looks up or creates the record for key. The
+// caller holds s.mu.
 func (s *Server) beginIdempotentLocked(o *org, key string, body []byte) (*idemRecord, idemOutcome) {
 	now := s.Now()
 	if rec := o.idem[key]; rec != nil && now.Sub(rec.at) < idempotencyWindow {
