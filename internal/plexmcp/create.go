@@ -88,7 +88,7 @@ func (h *hostedAPI) createAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*C
 		h.c.log.log(ctx, LevelWarn, "PlexMCP API key create may have been applied; looking for the key before trying again", map[string]any{
 			"name": name, "error": err,
 		})
-		revoked, serr := h.settle(ctx, name, h.serverWindows(windows), "")
+		revoked, serr := h.settle(ctx, name, func() []window { return h.serverWindows(windows) }, "")
 		if serr != nil {
 			from, to := h.span(windows)
 			return nil, &CreateUncertainError{Name: h.c.log.scrub.string(name), From: from, To: to, Findable: true, Err: errors.Join(err, serr)}
@@ -140,14 +140,16 @@ func (h *hostedAPI) readCreated(ctx context.Context, rep *reply, r CreateAPIKeyR
 	return created, nil
 }
 
-// settle revokes the active keys named name created inside one of
+// settle revokes the active keys named name created inside one of the
 // windows (by the server's clock), other than the client's own and keep,
-// and returns their ids.
-func (h *hostedAPI) settle(ctx context.Context, name string, windows []window, keep string) ([]string, error) {
+// and returns their ids. The windows are asked for after the list, whose
+// answers may be the client's first sample of the server's clock.
+func (h *hostedAPI) settle(ctx context.Context, name string, windowsFn func() []window, keep string) ([]string, error) {
 	keys, err := h.listAPIKeys(ctx, ListAPIKeysOptions{Status: StatusActive})
 	if err != nil {
 		return nil, err
 	}
+	windows := windowsFn()
 	revoked := []string{}
 	for _, k := range keys {
 		if k.Name != name || k.ID == keep || h.c.shared.own.has(k.ID) || !inWindows(k.CreatedAt, windows) {
@@ -168,7 +170,7 @@ func (h *hostedAPI) settle(ctx context.Context, name string, windows []window, k
 // its earlier ambiguous attempts. If it cannot look, the created key
 // carries the record for SettleCreate.
 func (h *hostedAPI) sweep(ctx context.Context, name string, windows []window, created *CreatedAPIKey) {
-	if _, err := h.settle(ctx, name, h.serverWindows(windows), created.ID); err != nil {
+	if _, err := h.settle(ctx, name, func() []window { return h.serverWindows(windows) }, created.ID); err != nil {
 		from, to := h.span(windows)
 		created.Pending = &PendingCreate{Name: name, From: from, To: to}
 		h.c.log.log(ctx, LevelWarn, "PlexMCP API key created, but the client could not look for a late commit of an earlier attempt; settle it later", map[string]any{
@@ -184,7 +186,7 @@ func (h *hostedAPI) settleCreate(ctx context.Context, p PendingCreate) ([]string
 		return nil, err
 	}
 	defer unlock()
-	return h.settle(ctx, name, []window{{from: p.From, to: p.To}}, "")
+	return h.settle(ctx, name, func() []window { return []window{{from: p.From, to: p.To}} }, "")
 }
 
 // serverWindows converts windows to the server's clock, widened by

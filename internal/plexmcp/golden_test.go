@@ -316,7 +316,6 @@ type hostedGoldenError struct {
 }
 
 func hostedGoldenErrors() map[string]hostedGoldenError {
-	const dir = "hosted"
 	return map[string]hostedGoldenError{
 		"error_unauthorized.json":         {status: 401, code: "unauthorized", msg: "Invalid or missing API key", predicate: IsUnauthorized},
 		"error_forbidden.json":            {status: 403, code: "forbidden", msg: "API key limit reached for your plan", predicate: IsQuotaExceeded},
@@ -718,7 +717,11 @@ func redirectTo(t *testing.T, target string) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := http.DefaultTransport.(*http.Transport).Clone()
+	dt, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		t.Fatal("http.DefaultTransport is not an *http.Transport")
+	}
+	base := dt.Clone()
 	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context())
 		r.URL.Scheme, r.URL.Host = u.Scheme, u.Host

@@ -139,17 +139,6 @@ func (s *scripted) attempts() int {
 	return len(s.times)
 }
 
-// lines returns "METHOD PATH" of every request, in order.
-func (s *scripted) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, len(s.reqs))
-	for i, r := range s.reqs {
-		out[i] = r.Method + " " + r.URL.Path
-	}
-	return out
-}
-
 func respond(status int, body string, headers ...string) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		for i := 0; i+1 < len(headers); i += 2 {

@@ -33,19 +33,19 @@ func (h *hostedAPI) request(method, path string, query url.Values, body []byte) 
 }
 
 // data performs r and decodes the answer's data into out.
-func (h *hostedAPI) data(ctx context.Context, r request, out any) (*reply, *hostedPagination, error) {
+func (h *hostedAPI) data(ctx context.Context, r request, out any) (*hostedPagination, error) {
 	rep, err := h.c.do(ctx, r)
 	if err != nil {
-		return rep, nil, err
+		return nil, err
 	}
 	pag, err := decodeHostedData(rep.status, rep.body, out)
 	if err != nil {
 		if _, ok := asAPIError(err); ok {
-			return rep, nil, h.c.finishError(err, rep.attempts)
+			return nil, h.c.finishError(err, rep.attempts)
 		}
-		return rep, nil, h.c.scrubErr(fmt.Errorf("plexmcp: %s %s: %w", r.method, pathOf(r.url), err))
+		return nil, h.c.scrubErr(fmt.Errorf("plexmcp: %s %s: %w", r.method, pathOf(r.url), err))
 	}
-	return rep, pag, nil
+	return pag, nil
 }
 
 func (h *hostedAPI) getAPIKey(ctx context.Context, id string) (*APIKey, error) {
@@ -54,7 +54,7 @@ func (h *hostedAPI) getAPIKey(ctx context.Context, id string) (*APIKey, error) {
 		return nil, err
 	}
 	var w hostedKey
-	if _, _, err := h.data(ctx, h.request(http.MethodGet, "/api-keys/"+seg, nil, nil), &w); err != nil {
+	if _, err := h.data(ctx, h.request(http.MethodGet, "/api-keys/"+seg, nil, nil), &w); err != nil {
 		return nil, h.c.confirmNotFound(ctx, err, h.request(http.MethodGet, "/mcps", url.Values{"per_page": {"1"}}, nil))
 	}
 	k := w.apiKey()
@@ -89,7 +89,7 @@ func hostedPages[T any](ctx context.Context, h *hostedAPI, path string, q url.Va
 		pq.Set("page", strconv.Itoa(page))
 		pq.Set("per_page", strconv.Itoa(h.c.pageSize))
 		var items []T
-		_, pag, err := h.data(ctx, h.request(http.MethodGet, path, pq, nil), &items)
+		pag, err := h.data(ctx, h.request(http.MethodGet, path, pq, nil), &items)
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (h *hostedAPI) updateAPIKey(ctx context.Context, id string, r UpdateAPIKeyR
 		return nil, fmt.Errorf("plexmcp: encoding the API key update: %w", err)
 	}
 	var w hostedKey
-	if _, _, err := h.data(ctx, h.request(http.MethodPatch, "/api-keys/"+seg, nil, body), &w); err != nil {
+	if _, err := h.data(ctx, h.request(http.MethodPatch, "/api-keys/"+seg, nil, body), &w); err != nil {
 		return nil, h.c.confirmNotFound(ctx, err, h.request(http.MethodGet, "/mcps", url.Values{"per_page": {"1"}}, nil))
 	}
 	if m := w.missing(); len(m) > 0 {
@@ -168,7 +168,7 @@ func (h *hostedAPI) getMCP(ctx context.Context, id string) (*MCP, error) {
 		return nil, err
 	}
 	var w hostedMCP
-	if _, _, err := h.data(ctx, h.request(http.MethodGet, "/mcps/"+seg, nil, nil), &w); err != nil {
+	if _, err := h.data(ctx, h.request(http.MethodGet, "/mcps/"+seg, nil, nil), &w); err != nil {
 		return nil, h.c.confirmNotFound(ctx, err, h.request(http.MethodGet, "/mcps", url.Values{"per_page": {"1"}}, nil))
 	}
 	m := w.mcp()
@@ -188,7 +188,7 @@ func (h *hostedAPI) invoke(ctx context.Context, r InvokeRequest) (*InvokeResult,
 	req := h.mcpRequest(body)
 	req.resend = resendUnprocessed
 	var w hostedInvokeResult
-	if _, _, err := h.data(ctx, req, &w); err != nil {
+	if _, err := h.data(ctx, req, &w); err != nil {
 		return nil, err
 	}
 	res := &InvokeResult{MCPID: w.Metadata.MCPID, Tool: w.Metadata.Tool, Result: w.Result}
@@ -212,7 +212,7 @@ func (h *hostedAPI) reachableMCPs(ctx context.Context, mcps []MCP) (map[string]b
 		if err != nil {
 			return nil, fmt.Errorf("plexmcp: encoding the probe: %w", err)
 		}
-		_, _, err = h.data(ctx, h.mcpRequest(body), nil)
+		_, err = h.data(ctx, h.mcpRequest(body), nil)
 		e, isAPI := asAPIError(err)
 		switch {
 		case err == nil:

@@ -396,9 +396,3 @@ type hostedInvokeResult struct {
 		Tool  string `json:"tool"`
 	} `json:"metadata"`
 }
-
-// hostedRevoked is the DELETE answer, {id, status, revoked_at}.
-type hostedRevoked struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-}

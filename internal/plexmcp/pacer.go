@@ -324,7 +324,7 @@ func (p *pacer) mirror(limit, remaining float64, reset time.Time, limited bool, 
 
 // throttled learns from a 429 to a request sent at sent.
 func (p *pacer) throttled(sent time.Time, hint time.Duration, hasHint bool, now time.Time) {
-	if p.mode == paceLearned && sent.Before(p.mark) {
+	if p.mode == paceLearned && !sent.After(p.mark) {
 		// Sent before the bucket was last seen empty: the same event,
 		// already learnt from.
 		return
@@ -347,7 +347,7 @@ func (p *pacer) throttled(sent time.Time, hint time.Duration, hasHint bool, now 
 		} else {
 			p.rate = math.Max(minRate, p.rate/2)
 		}
-		if !p.pauseEnd.IsZero() && sent.Sub(p.pauseEnd).Seconds() < 1/p.rate && p.sincePause < p.burst {
+		if afterPause := sent.Sub(p.pauseEnd); !p.pauseEnd.IsZero() && afterPause >= 0 && afterPause.Seconds() < 1/p.rate && p.sincePause < p.burst {
 			// Refused in the burst after a pause: the bucket is smaller
 			// than thought.
 			p.burst = math.Max(1, p.sincePause)
@@ -382,7 +382,7 @@ func (p *pacer) passed(sent, now time.Time) {
 	case paceUnlimited:
 		p.sinceStart++
 	case paceLearned:
-		if sent.Before(p.mark) {
+		if !sent.After(p.mark) {
 			if p.initial {
 				// A late answer from the burst that first hit the limit:
 				// the bucket held one more than counted then.

@@ -45,7 +45,8 @@ func decodeRPCError(status int, body []byte) (*RPCError, bool) {
 		return nil, false
 	}
 	var r rpcResponse
-	if json.Unmarshal(body, &r) != nil || r.JSONRPC != "2.0" || r.Error == nil || r.Error.Code == nil {
+	decoded := json.Unmarshal(body, &r) == nil
+	if !decoded || r.JSONRPC != "2.0" || r.Error == nil || r.Error.Code == nil {
 		return nil, false
 	}
 	e := &RPCError{HTTPStatus: status, Code: *r.Error.Code, Message: r.Error.Message}

@@ -45,7 +45,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if st != nil {
 		st.markSent(t.now())
 	}
-	resp, err := t.base.RoundTrip(req.WithContext(actx))
+	out := req.WithContext(actx)
+	if st != nil && st.resend == resendUnprocessed {
+		// net/http resends a request by itself when a reused connection
+		// turns out to be closed, if it thinks the request replayable,
+		// and it takes an Idempotency-Key header to mean just that. The
+		// server may have acted on the first copy, and may ignore the
+		// key: without GetBody the request is not replayable, so only
+		// this client's own policy decides what is resent.
+		out.GetBody = nil
+	}
+	resp, err := t.base.RoundTrip(out)
 	elapsed := time.Since(start)
 
 	fields := map[string]any{

@@ -1,0 +1,186 @@
+package plexmcp
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const hostedKeyBody = `{"id":"key_1","name":"ci","description":"d","prefix":"pmcp_018db4d","status":"active","permissions":{"mcps":"*"},"expires_at":null,"created_at":"2026-01-20T12:00:00Z","updated_at":"2026-01-20T12:05:00Z","last_used":null,"revoked_at":null,"usage":{"total_requests":0,"requests_today":0}}`
+
+func TestHostedUpdate(t *testing.T) {
+	t.Parallel()
+	name, desc := "ci-2", ""
+	tests := map[string]struct {
+		req     UpdateAPIKeyRequest
+		patch   string // the PATCH answer; "" = no PATCH expected
+		calls   []string
+		body    string
+		wantErr func(error) bool
+	}{
+		"name and description, then read back": {
+			req:   UpdateAPIKeyRequest{Name: &name, Description: &desc},
+			patch: hostedOK(`{"id":"key_1","name":"ci-2","description":"","updated_at":"2026-01-20T12:05:00Z"}`),
+			calls: []string{"PATCH /v1/api-keys/key_1", "GET /v1/api-keys/key_1"},
+			body:  `{"name":"ci-2","description":""}`,
+		},
+		"a full answer needs no read": {
+			req:   UpdateAPIKeyRequest{Name: &name},
+			patch: hostedOK(hostedKeyBody),
+			calls: []string{"PATCH /v1/api-keys/key_1"},
+			body:  `{"name":"ci-2"}`,
+		},
+		"nothing to change is a read": {
+			calls: []string{"GET /v1/api-keys/key_1"},
+		},
+		"permissions cannot change": {
+			req: UpdateAPIKeyRequest{Permissions: &Permissions{AllMCPs: true}},
+			wantErr: func(err error) bool {
+				var ue *UnsupportedError
+				return errors.As(err, &ue)
+			},
+		},
+		"no per-key rate limit": {
+			req: UpdateAPIKeyRequest{RateLimitRPM: i64(5)},
+			wantErr: func(err error) bool {
+				var ue *UnsupportedError
+				return errors.As(err, &ue)
+			},
+		},
+		"a revoked key is a conflict": {
+			req:     UpdateAPIKeyRequest{Name: &name},
+			patch:   "409",
+			calls:   []string{"PATCH /v1/api-keys/key_1"},
+			wantErr: IsConflict,
+		},
+	}
+	for n, tc := range tests {
+		t.Run(n, func(t *testing.T) {
+			t.Parallel()
+			rt := newRouter(t).on("GET /v1/api-keys/key_1", respond(200, hostedOK(hostedKeyBody)))
+			switch tc.patch {
+			case "":
+			case "409":
+				rt.on("PATCH /v1/api-keys/key_1", respond(409, hostedErr("conflict", "API key is revoked and cannot be changed")))
+			default:
+				rt.on("PATCH /v1/api-keys/key_1", respond(200, tc.patch))
+			}
+			srv := rt.start()
+			k, err := mustNew(t, fastConfig(srv.URL+"/v1", APIHosted, testKey, nil)).UpdateAPIKey(testCtx(t), "key_1", tc.req)
+			if tc.wantErr != nil {
+				if !tc.wantErr(err) {
+					t.Errorf("err = %v", err)
+				}
+			} else if err != nil || k.ID != "key_1" || k.Status != StatusActive {
+				t.Errorf("got %+v, %v", k, err)
+			}
+			if diff := cmp.Diff(tc.calls, rt.calls()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if tc.body != "" && rt.bodiesOf()[0] != tc.body {
+				t.Errorf("PATCH body %s, want %s", rt.bodiesOf()[0], tc.body)
+			}
+		})
+	}
+}
+
+func TestHostedCreateRefusals(t *testing.T) {
+	t.Parallel()
+	_, srv := serve(t, respond(599, ""))
+	c := mustNew(t, fastConfig(srv.URL+"/v1", APIHosted, testKey, nil))
+	_, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "x", Permissions: Permissions{AllMCPs: true}, RateLimitRPM: i64(5)})
+	var ue *UnsupportedError
+	if !errors.As(err, &ue) {
+		t.Errorf("RateLimitRPM: %v, want *UnsupportedError", err)
+	}
+}
+
+func TestHostedReachable(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		answer func(http.ResponseWriter, *http.Request)
+		want   map[string]bool
+		err    func(error) bool
+	}{
+		"unknown tool: reachable":     {answer: respond(404, hostedErr("tool_not_found", "Tool 'x' not found")), want: map[string]bool{"mcp_weather": true}},
+		"not permitted: unreachable":  {answer: respond(403, hostedErr("mcp_not_permitted", "API key does not have access to this MCP")), want: map[string]bool{"mcp_weather": false}},
+		"a refused key is an error":   {answer: respond(401, hostedErr("unauthorized", "Invalid or missing API key")), err: IsUnauthorized},
+		"an unknown MCP is an error":  {answer: respond(404, hostedErr("not_found", "MCP not found")), err: IsNotFound},
+		"a tool by that name exists!": {answer: respond(200, hostedOK(`{"result":{},"metadata":{}}`)), want: map[string]bool{"mcp_weather": true}},
+	}
+	for n, tc := range tests {
+		t.Run(n, func(t *testing.T) {
+			t.Parallel()
+			s, srv := serve(t, tc.answer)
+			got, err := mustNew(t, fastConfig(srv.URL+"/v1", APIHosted, testKey, nil)).ReachableMCPs(testCtx(t), []MCP{{ID: "mcp_weather"}})
+			if tc.err != nil {
+				if !tc.err(err) {
+					t.Errorf("err = %v", err)
+				}
+			} else if diff := cmp.Diff(tc.want, got); err != nil || diff != "" {
+				t.Errorf("got %v, %v; (-want +got):\n%s", got, err, diff)
+			}
+			if s.attempts() != 1 {
+				t.Errorf("%d attempts, want 1", s.attempts())
+			}
+			if body := s.bodys[0]; body != `{"mcp_id":"mcp_weather","tool":"`+reachabilityProbeTool+`","arguments":{}}` {
+				t.Errorf("probe body %s", body)
+			}
+		})
+	}
+}
+
+// TestNotFoundIsConfirmed: a 404 means "gone" only when the API answers
+// its list too; a base URL pointing elsewhere must not make a refresh
+// forget a key that is still live.
+func TestNotFoundIsConfirmed(t *testing.T) {
+	t.Parallel()
+	for _, api := range []API{APIHosted, APIServer} {
+		ac := apiCases[api]
+		t.Run(string(api), func(t *testing.T) {
+			t.Parallel()
+			listOK := respond(200, emptyList)
+			if api == APIServer {
+				listOK = respond(200, `[]`)
+			}
+			good := newRouter(t).
+				on("GET "+ac.path+"/api-keys/k1", respond(404, ac.errBody("not_found", "API key not found"))).
+				on("GET "+ac.path+"/mcps", listOK)
+			c := mustNew(t, fastConfig(good.start().URL+ac.path, api, testKey, nil))
+			if _, err := c.GetAPIKey(testCtx(t), "k1"); !IsNotFound(err) {
+				t.Errorf("a confirmed 404: %v", err)
+			}
+			wrong := newRouter(t).
+				on("GET "+ac.path+"/api-keys/k1", respond(404, "")).
+				on("DELETE "+ac.path+"/api-keys/k1", respond(404, "")).
+				on("GET "+ac.path+"/mcps", respond(404, ""))
+			c = mustNew(t, fastConfig(wrong.start().URL+ac.path, api, testKey, nil))
+			if _, err := c.GetAPIKey(testCtx(t), "k1"); err == nil || IsNotFound(err) {
+				t.Errorf("an unconfirmed 404 on GET: %v", err)
+			}
+			if err := c.RevokeAPIKey(testCtx(t), "k1"); err == nil || IsNotFound(err) {
+				t.Errorf("an unconfirmed 404 on DELETE: %v", err)
+			}
+		})
+	}
+}
+
+func TestIDsAreChecked(t *testing.T) {
+	t.Parallel()
+	_, srv := serve(t, respond(599, ""))
+	c := mustNew(t, fastConfig(srv.URL+"/v1", APIHosted, testKey, nil))
+	for _, id := range []string{"", ".", "..", otherKey} {
+		if _, err := c.GetAPIKey(testCtx(t), id); err == nil {
+			t.Errorf("GetAPIKey(%.12q) sent a request", id)
+		} else if len(id) > 12 && containsSecret(err.Error(), id) {
+			t.Errorf("the error repeats the key")
+		}
+	}
+}
+
+func containsSecret(s, key string) bool {
+	return len(key) > 12 && (strings.Contains(s, key) || strings.Contains(s, key[12:]))
+}
