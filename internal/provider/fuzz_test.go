@@ -27,6 +27,9 @@ func FuzzAPIKeyFormat(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, key string) {
+		if key == "" {
+			return // No key at all is Configure's error ("Missing PlexMCP API Key"), not a format.
+		}
 		var resp validator.StringResponse
 		apiKeyFormat().ValidateString(context.Background(), validator.StringRequest{
 			Path: path.Root("api_key"), ConfigValue: types.StringValue(key),

@@ -266,12 +266,16 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 }
 
 // valueOrEnv returns an attribute's value, or else the environment
-// variable's, and which of the two it came from.
+// variable's, and where a user finds it: the one it came from, or both
+// when neither is set.
 func valueOrEnv(v types.String, env, attribute string) (value, source string) {
 	if !v.IsNull() {
-		return v.ValueString(), attribute
+		return v.ValueString(), "from " + attribute
 	}
-	return os.Getenv(env), env
+	if value = os.Getenv(env); value != "" {
+		return value, "from " + env
+	}
+	return "", "in the provider block, or " + env
 }
 
 // addConfigError reports a setting the client refused, on the attribute
@@ -285,7 +289,7 @@ func addConfigError(diags *diag.Diagnostics, err error, sources map[string]strin
 	}
 	source := sources[cfgErr.Setting]
 	if source == "" {
-		source = cfgErr.Setting
+		source = "in the provider block"
 	}
 	summary := map[string]string{
 		"api_key":  "Invalid PlexMCP API Key",
@@ -295,7 +299,7 @@ func addConfigError(diags *diag.Diagnostics, err error, sources map[string]strin
 	if summary == "" {
 		summary = "Invalid PlexMCP Provider Configuration"
 	}
-	detail := fmt.Sprintf("%s (from %s) %s.", cfgErr.Setting, source, cfgErr.Problem)
+	detail := fmt.Sprintf("%s (%s) %s.", cfgErr.Setting, source, cfgErr.Problem)
 	if cfgErr.Setting == "api_key" {
 		detail += " Copy the complete key from the PlexMCP dashboard (API Keys) into api_key or " + EnvAPIKey + "."
 	}

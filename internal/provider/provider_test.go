@@ -179,7 +179,7 @@ func TestAccProvider_choosingTheAPI(t *testing.T) {
 		err    string
 	}{
 		"no version path": {hosted, fmt.Sprintf("base_url = %q", hosted.Origin),
-			`(?s)PlexMCP API Not Clear.*api\s+\(from\s+api\)\s+must\s+be\s+set\s+to\s+"hosted"\s+or\s+"server"`},
+			`(?s)PlexMCP API Not Clear.*api\s+\(in\s+the\s+provider\s+block,\s+or\s+PLEXMCP_API\)\s+must\s+be\s+set\s+to\s+"hosted"\s+or\s+"server"`},
 		"hosted stated":       {hosted, fmt.Sprintf("base_url = %q\napi = \"hosted\"", hosted.Origin), ""},
 		"server stated":       {server, fmt.Sprintf("base_url = %q\napi = \"server\"", server.Origin), ""},
 		"server path":         {server, fmt.Sprintf("base_url = %q", server.BaseURL), ""},

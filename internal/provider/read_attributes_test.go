@@ -38,6 +38,8 @@ func TestReadAttributes(t *testing.T) {
 		ID:            types.StringValue("key_1"),
 		KeyPrefix:     types.StringValue("pmcp_01a2b3c"),
 		Status:        types.StringValue("active"),
+		AllMCPs:       types.BoolNull(),
+		MCPIDs:        types.SetNull(types.StringType),
 		ExpiresAt:     got.ExpiresAt, // null, compared below
 		ExpiresInDays: types.Int64Value(90),
 	}
