@@ -36,7 +36,7 @@ type serverCall struct {
 type serverBody int
 
 const (
-	noBody   serverBody = iota // not read at all
+	noBody    serverBody = iota // not read at all
 	readsJSON                   // Json<T>: 415, 413, 400 and 422 in that order
 )
 
