@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
@@ -223,19 +222,6 @@ func TestServerRequestCountsAndLog(t *testing.T) {
 	}
 	if strings.Contains(log.String(), k.Key[len("pmcp_"):]) || strings.Contains(log.String(), ts.AdminKey()) {
 		t.Errorf("the log holds a key:\n%s", testsecrets.Hide(log.String(), k.Key, ts.AdminKey()))
-	}
-}
-
-// TestServerDateFollowsTheServerClock: the Date header of every route is
-// the server's clock.
-func TestServerDateFollowsTheServerClock(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t, Config{API: APIServer, ClockOffset: 2136 * time.Hour})
-	for _, r := range []*response{ts.send(t, "GET", ts.Origin+"/health", nil), ts.do(t, "GET", "/nope", "", nil), ts.invoke(t, "", `{}`)} {
-		date, err := http.ParseTime(r.header.Get("Date"))
-		if ahead := time.Until(date); err != nil || ahead < 2135*time.Hour || ahead > 2137*time.Hour {
-			t.Errorf("%s: Date %q with -clock-offset 2136h", r.path, r.header.Get("Date"))
-		}
 	}
 }
 
