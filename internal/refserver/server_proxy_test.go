@@ -53,10 +53,21 @@ func TestProxyKeys(t *testing.T) {
 			}
 		})
 	}
-	// Host routing is not emulated: any Host reaches the key's organisation.
-	req := newRequest(t, "POST", ts.Origin+"/mcp", body, "X-API-Key", admin)
-	req.Host = "acme.plexmcp.example"
+	// An empty X-API-Key is still the key to check: no fallback to Bearer.
+	req := newRequest(t, "POST", ts.Origin+"/mcp", body, "Authorization", "Bearer "+admin)
+	req.Header["X-Api-Key"] = []string{""}
 	resp, err := ts.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an empty X-API-Key beside a valid Bearer: %d, want 401", resp.StatusCode)
+	}
+	// Host routing is not emulated: any Host reaches the key's organisation.
+	req = newRequest(t, "POST", ts.Origin+"/mcp", body, "X-API-Key", admin)
+	req.Host = "acme.plexmcp.example"
+	resp, err = ts.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
