@@ -142,12 +142,16 @@ func (h *serverAPI) proxy(w http.ResponseWriter, r *http.Request) {
 	writeRPC(w, http.StatusOK, resp)
 }
 
+// maxProxyBody is the proxy's body limit (1 MiB), a PlexMCP server's
+// default.
+const maxProxyBody = 1 << 20
+
 // readProxyBody reads up to 1 MiB; more is too large.
 func readProxyBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	if r.ContentLength > maxHostedBody {
+	if r.ContentLength > maxProxyBody {
 		return nil, true
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHostedBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxProxyBody))
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return nil, true
 	}
