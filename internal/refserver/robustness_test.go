@@ -28,11 +28,11 @@ func (ts *testServer) sendBody(t *testing.T, method, url string, body io.Reader,
 	}
 	resp, err := ts.client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(testsecrets.Hide(err.Error()))
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	return &response{method: method, path: req.URL.Path, status: resp.StatusCode, header: resp.Header, raw: raw}
+	return &response{method: method, path: testsecrets.Hide(req.URL.Path), status: resp.StatusCode, header: resp.Header, raw: raw}
 }
 
 func TestHostedBodySizeLimit(t *testing.T) {
