@@ -82,16 +82,19 @@ func (ts *testServer) invoke(t *testing.T, key string, body any, header ...strin
 func (ts *testServer) send(t *testing.T, method, url string, body any, header ...string) *response {
 	t.Helper()
 	req := newRequest(t, method, url, body, header...)
+	// A path may hold a key (tests send keys where ids belong), so
+	// messages show it through testsecrets.Hide.
+	path := testsecrets.Hide(req.URL.Path)
 	resp, err := ts.client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		t.Fatalf("%s %s: %s", method, path, testsecrets.Hide(err.Error()))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading body: %v", method, url, err)
+		t.Fatalf("%s %s: reading body: %v", method, path, err)
 	}
-	return &response{method: method, path: req.URL.Path, status: resp.StatusCode, header: resp.Header, raw: raw}
+	return &response{method: method, path: path, status: resp.StatusCode, header: resp.Header, raw: raw}
 }
 
 func newRequest(t *testing.T, method, url string, body any, header ...string) *http.Request {

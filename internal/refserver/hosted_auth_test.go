@@ -295,6 +295,8 @@ func TestHostedExpiryFollowsTheServerClock(t *testing.T) {
 func TestHostedKeyPropagation(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{KeyPropagation: time.Minute})
+	base := time.Date(2026, 1, 20, 12, 0, 0, 0, time.UTC)
+	ts.pinClock(base)
 	// Bootstrap keys never propagate.
 	k := ts.createKey(t, allMCPs("new"))
 	for _, r := range []*response{
@@ -309,9 +311,9 @@ func TestHostedKeyPropagation(t *testing.T) {
 	if got := ts.getKey(t, k.ID); got.Status != statusActive || got.Usage.TotalRequests != 0 {
 		t.Errorf("a propagating key: status %q, %d requests; want active and unused", got.Status, got.Usage.TotalRequests)
 	}
-	ts.SetClockOffset(59 * time.Second)
+	ts.pinClock(base.Add(59 * time.Second))
 	ts.do(t, "GET", "/mcps", k.Key, nil).wantStatus(t, http.StatusUnauthorized)
-	ts.SetClockOffset(time.Minute)
+	ts.pinClock(base.Add(time.Minute + time.Second))
 	ts.do(t, "GET", "/mcps", k.Key, nil).wantStatus(t, http.StatusOK)
 	ts.invoke(t, k.Key, invokeBody("mcp_sandbox", "echo", nil)).wantStatus(t, http.StatusOK)
 }
