@@ -48,6 +48,10 @@ type Running struct {
 	connMu sync.Mutex
 	fresh  map[net.Conn]bool
 
+	// shutdownTimeout bounds how long Close waits for requests in flight;
+	// a test raises it to prove Close never waits for idle clients.
+	shutdownTimeout time.Duration
+
 	stopFlush chan struct{} // closed by Close; ends flushLoop
 	flushDone chan struct{} // closed when flushLoop has returned
 }
@@ -87,13 +91,14 @@ func Listen(addr string, cfg Config) (*Running, error) {
 		base = origin + "/api/v1"
 	}
 	r := &Running{
-		Server:    s,
-		BaseURL:   base,
-		Origin:    origin,
-		ln:        ln,
-		fresh:     map[net.Conn]bool{},
-		stopFlush: make(chan struct{}),
-		flushDone: make(chan struct{}),
+		Server:          s,
+		BaseURL:         base,
+		Origin:          origin,
+		ln:              ln,
+		fresh:           map[net.Conn]bool{},
+		stopFlush:       make(chan struct{}),
+		shutdownTimeout: shutdownTimeout,
+		flushDone:       make(chan struct{}),
 	}
 	if cfg.StatePath != "" {
 		tick := time.NewTicker(usageFlushInterval)
@@ -165,7 +170,7 @@ func (r *Running) Serve() error {
 // flight, and flushes usage to the state file.
 func (r *Running) Close() error {
 	r.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), r.shutdownTimeout)
 		defer cancel()
 		done := make(chan error, 1)
 		go func() { done <- r.http.Shutdown(ctx) }()
