@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -192,4 +193,100 @@ func validHeaderValue(s string) bool {
 		}
 	}
 	return strings.TrimSpace(s) == s
+}
+
+// FuzzServerRequest throws arbitrary requests at a PlexMCP server's API.
+// Whatever arrives gets an answer in one of the real server's shapes, and
+// never a 5xx but the database error a negative page size gives.
+func FuzzServerRequest(f *testing.F) {
+	s, err := New(Config{API: APIServer, Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := s.Handler()
+	create := func(body string) string {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/api/v1/api-keys", strings.NewReader(body))
+		req.Header.Set("Authorization", "ApiKey "+s.AdminKey())
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(rec, req)
+		var created struct{ Key string }
+		if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.Key == "" {
+			f.Fatalf("seeding a key: %d %s", rec.Code, rec.Body)
+		}
+		return created.Key
+	}
+	keys := fuzzKeys(f, s, create, `{"name":"fuzz","mcp_access_mode":"selected","allowed_mcp_ids":["0f3c2a58-7d41-4e8b-9a6f-1c2d3e4f5a60"],"rate_limit_rpm":10000}`)
+	id := "0f3c2a58-7d41-4e8b-9a6f-1c2d3e4f5a60"
+	for _, body := range requestFixtureBodies(f, serverFixtures) {
+		for _, target := range []string{"/api/v1/api-keys", "/api/v1/api-keys/" + id, "/mcp"} {
+			for auth := range uint8(len(keys)) {
+				f.Add("POST", target, body, "application/json", auth, "")
+				f.Add("PATCH", target, body, "application/json", auth, "")
+			}
+		}
+	}
+	for _, seed := range []struct {
+		method, path string
+		body         string
+		ct           string
+		auth         uint8
+		raw          string
+	}{
+		{"GET", "/api/v1/mcps?page=2&per_page=-1&status=active", "", "", 1, ""},
+		{"GET", "/api/v1/mcps?page=9223372036854775807", "", "", 1, ""},
+		{"GET", "/api/v1/mcps/%7B" + id + "%7D", "", "", 1, ""},
+		{"POST", "/api/v1/api-keys", `{"name":"x","expires_in_days":2147483647}`, "application/json", 1, ""},
+		{"POST", "/api/v1/api-keys", `{"name":"x","expires_at":"2030-01-01T00:00:00.999999999999+23:59"}`, "application/json", 1, ""},
+		{"POST", "/api/v1/api-keys/" + id + "/rotate", "", "", 3, ""},
+		{"POST", "/api/v1/api-keys/urn:uuid:" + id + "/reveal", `{"pin":"1234"}`, "application/json", 1, ""},
+		{"POST", "/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"Weather API:get_weather","arguments":{"city":"x"}}}`, "", 3, ""},
+		{"POST", "/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["a"]}`, "", 1, ""},
+		{"POST", "/mcp", `{"jsonrpc":"2.0","id":1,"method":"initialize"}`, "", 9, "Bearer " + strings.Repeat("a", 87)},
+		{"GET", "/health", "", "", 0, ""},
+		{"DELETE", "/api/v1/api-keys/" + id, "", "", 0, "Bearer jwt"},
+	} {
+		f.Add(seed.method, seed.path, []byte(seed.body), seed.ct, seed.auth, seed.raw)
+	}
+
+	f.Fuzz(func(t *testing.T, method, target string, body []byte, contentType string, auth uint8, rawAuth string) {
+		req, ok := fuzzRequest(method, target, body, contentType)
+		if !ok || !validHeaderValue(rawAuth) {
+			t.Skip("net/http rejects these before any handler runs")
+		}
+		switch {
+		case int(auth) < len(keys) && keys[auth] != "":
+			req.Header.Set("Authorization", "ApiKey "+keys[auth])
+			req.Header.Set("X-API-Key", keys[auth])
+		case int(auth) >= len(keys) && rawAuth != "":
+			req.Header.Set("Authorization", rawAuth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		out := rec.Body.Bytes()
+
+		if rec.Code >= 500 && !(rec.Code == 500 && strings.HasPrefix(req.URL.Path, "/api/v1/mcps") &&
+			string(out) == `{"error":{"code":"DATABASE_ERROR","message":"Database error"}}`) {
+			t.Fatalf("%s %s: %d %s", method, target, rec.Code, out)
+		}
+		switch ct := rec.Header().Get("Content-Type"); ct {
+		case "":
+			if len(out) != 0 || !slices.Contains([]int{200, 204, 404, 405}, rec.Code) {
+				t.Fatalf("%d without a content type: %q", rec.Code, out)
+			}
+		case "application/json":
+			var v any
+			if err := json.Unmarshal(out, &v); err != nil {
+				t.Fatalf("%d: not JSON: %v: %s", rec.Code, err, out)
+			}
+		case "text/plain; charset=utf-8":
+			// Usually one line, but a message may quote what it refused, a
+			// decoded newline of the path included.
+			if len(out) == 0 || !slices.Contains([]int{400, 413, 415, 422}, rec.Code) {
+				t.Fatalf("%d in plain text: %q", rec.Code, out)
+			}
+		default:
+			t.Fatalf("%d with Content-Type %q", rec.Code, ct)
+		}
+	})
 }

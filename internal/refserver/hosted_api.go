@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ type hostedHandler struct {
 // after committing.
 const hostedCreatePath = "/v1/api-keys"
 
+// hostedInvokePath is where keys invoke tools, at the origin.
+const hostedInvokePath = "/mcp"
+
 func newHostedAPI(s *Server) http.Handler {
 	h := &hostedAPI{s: s}
 	route := func(method, pattern string, jsonBody bool, handle func(*hostedCall) *hostedError) {
@@ -48,7 +52,7 @@ func newHostedAPI(s *Server) http.Handler {
 	route(http.MethodGet, "/v1/api-keys/{id}", false, h.getAPIKey)
 	route(http.MethodPatch, "/v1/api-keys/{id}", true, h.patchAPIKey)
 	route(http.MethodDelete, "/v1/api-keys/{id}", false, h.deleteAPIKey)
-	route(http.MethodPost, "/mcp", true, h.invoke)
+	route(http.MethodPost, hostedInvokePath, true, h.invoke)
 	return s.outer(h)
 }
 
@@ -111,6 +115,11 @@ func (h *hostedAPI) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.recordUse(c, now)
+	if rt.pattern.text == hostedInvokePath {
+		// Every invocation past authentication and the rate limit is
+		// recent activity, whatever its answer.
+		defer h.recordInvocation(c, body, now)
+	}
 	if rt.handle.jsonBody {
 		if e := checkHostedMediaType(r); e != nil {
 			writeHostedError(w, e)
@@ -147,6 +156,27 @@ func (h *hostedAPI) authenticate(c *hostedCall, now time.Time) bool {
 	}
 	c.key, c.org = k, s.orgByID(k.orgID)
 	return true
+}
+
+// recordInvocation adds an invocation to the key's recent activity once it
+// is answered: success for a 200, else error. The MCP and tool are what the
+// body named, "" where it named none.
+func (h *hostedAPI) recordInvocation(c *hostedCall, body []byte, now time.Time) {
+	var named struct {
+		MCPID any `json:"mcp_id"`
+		Tool  any `json:"tool"`
+	}
+	_ = json.Unmarshal(body, &named)
+	mcpID, _ := named.MCPID.(string)
+	tool, _ := named.Tool.(string)
+	status := http.StatusOK
+	if sw, ok := c.w.(*statusWriter); ok {
+		status = sw.status
+	}
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	c.key.addActivity(activity{at: wholeSeconds(now), mcpID: mcpID, tool: tool, success: status == http.StatusOK})
+	h.s.dirty = true
 }
 
 func (h *hostedAPI) recordUse(c *hostedCall, now time.Time) {

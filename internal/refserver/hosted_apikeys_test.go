@@ -305,7 +305,7 @@ func TestHostedKeyDetail(t *testing.T) {
 	}
 	ts.pinClock(base.Add(12 * time.Second))
 	ts.invoke(t, k.Key, invokeBody("mcp_weather", "get_weather", nil)).wantStatus(t, http.StatusForbidden)
-	ts.invoke(t, k.Key, `{"mcp_id":"mcp_sandbox"}`).wantStatus(t, http.StatusUnprocessableEntity) // not an invocation
+	ts.invoke(t, k.Key, `{"mcp_id":"mcp_sandbox"}`).wantStatus(t, http.StatusUnprocessableEntity)
 	ts.invoke(t, k.Key, invokeBody("mcp_nope", "x", nil)).wantStatus(t, http.StatusNotFound)
 	got := ts.getKey(t, k.ID)
 	if got.CreatedBy == nil || got.CreatedBy.ID != "user_7Qm2Xk9LpV4tR8nBc3Wd" || got.CreatedBy.Email != "owner@example.com" {
@@ -314,18 +314,19 @@ func TestHostedKeyDetail(t *testing.T) {
 	if len(got.RecentActivity) != maxActivity {
 		t.Fatalf("%d activity entries, want %d", len(got.RecentActivity), maxActivity)
 	}
-	first, second := got.RecentActivity[0], got.RecentActivity[1]
+	first, second, third := got.RecentActivity[0], got.RecentActivity[1], got.RecentActivity[2]
 	if first.MCPID != "mcp_nope" || first.Tool != "x" || first.Status != "error" ||
-		second.MCPID != "mcp_weather" || second.Status != "error" || got.RecentActivity[2].Status != "success" {
-		t.Errorf("newest entries: %+v", got.RecentActivity[:3])
+		second.MCPID != "mcp_sandbox" || second.Tool != "" || second.Status != "error" ||
+		third.MCPID != "mcp_weather" || third.Status != "error" || got.RecentActivity[3].Status != "success" {
+		t.Errorf("newest entries: %+v", got.RecentActivity[:4])
 	}
 	for i := 1; i < len(got.RecentActivity); i++ {
 		if got.RecentActivity[i-1].Timestamp < got.RecentActivity[i].Timestamp {
 			t.Fatalf("activity not newest first: %+v", got.RecentActivity)
 		}
 	}
-	if first.Timestamp != "2026-01-20T12:00:12Z" || got.RecentActivity[maxActivity-1].Timestamp != "2026-01-20T12:00:04Z" {
-		t.Errorf("entries from %s back to %s; want 12:00:12 back to 12:00:04, the oldest four gone",
+	if first.Timestamp != "2026-01-20T12:00:12Z" || got.RecentActivity[maxActivity-1].Timestamp != "2026-01-20T12:00:05Z" {
+		t.Errorf("entries from %s back to %s; want 12:00:12 back to 12:00:05, the oldest five gone",
 			first.Timestamp, got.RecentActivity[maxActivity-1].Timestamp)
 	}
 	other := ts.do(t, "GET", "/api-keys/"+ts.bootstrap(t, secondOrgID).ID, ts.SecondOrgAdminKey(), nil)

@@ -74,10 +74,9 @@ func (h *hostedAPI) invoke(c *hostedCall) *hostedError {
 		}
 	}
 
-	// Every invocation that got this far is recent activity, whatever its
-	// answer; only one that ran a tool reached the MCP.
+	// Only an invocation that ran a tool reached the MCP (the key's recent
+	// activity is recorded around the handler, whatever the answer).
 	s.mu.Lock()
-	c.key.addActivity(activity{at: wholeSeconds(now), mcpID: mcpID, tool: toolName, success: e == nil})
 	if tl != nil {
 		st := &m.stats
 		st.requests++
@@ -88,8 +87,8 @@ func (h *hostedAPI) invoke(c *hostedCall) *hostedError {
 		at := wholeSeconds(now)
 		st.lastActive = &at
 		st.daily.add(now)
+		s.dirty = true
 	}
-	s.dirty = true
 	s.mu.Unlock()
 	if e != nil {
 		return e

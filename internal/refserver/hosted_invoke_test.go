@@ -3,6 +3,7 @@ package refserver
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -131,4 +132,28 @@ func TestHostedPermissionsAreFixed(t *testing.T) {
 	ts.do(t, "PATCH", "/api-keys/"+k.ID, ts.AdminKey(), `{"permissions":{"mcps":["mcp_calculator"]}}`).
 		hostedError(t, http.StatusUnprocessableEntity, codeValidation)
 	ts.invoke(t, k.Key, add).hostedError(t, http.StatusForbidden, codeMCPNotPermitted)
+}
+
+// TestHostedActivityOfRefusedInvocations: an invocation refused for its
+// body is still recent activity, with what the body named; one refused by
+// the rate limit never happened.
+func TestHostedActivityOfRefusedInvocations(t *testing.T) {
+	t.Parallel()
+	ts, clock := limitedServer(t, Config{RateLimit: 100})
+	k := ts.createKey(t, allMCPs("refused"))
+	ts.invoke(t, k.Key, `{"mcp_id":"mcp_sandbox","tool":"echo"}`, "Content-Type", "text/plain").wantStatus(t, http.StatusUnsupportedMediaType)
+	ts.invoke(t, k.Key, `{"mcp_id":5,"tool":"echo"}`).wantStatus(t, http.StatusBadRequest)
+	ts.invoke(t, k.Key, `{`).wantStatus(t, http.StatusBadRequest)
+	ts.SetRateLimit(0.001)
+	ts.invoke(t, k.Key, invokeBody("mcp_sandbox", "echo", nil)).wantStatus(t, http.StatusOK)
+	ts.invoke(t, k.Key, invokeBody("mcp_weather", "limited", nil)).wantStatus(t, http.StatusTooManyRequests)
+	clock.advance(time.Hour)
+	got := ts.getKey(t, k.ID).RecentActivity
+	var seen []string
+	for _, a := range got {
+		seen = append(seen, a.MCPID+"/"+a.Tool+"/"+a.Status)
+	}
+	if want := "mcp_sandbox/echo/success,//error,/echo/error,mcp_sandbox/echo/error"; strings.Join(seen, ",") != want {
+		t.Errorf("recent activity %v, want %s", seen, want)
+	}
 }

@@ -331,15 +331,19 @@ func TestUserAgentsStayBounded(t *testing.T) {
 }
 
 // TestDateFollowsTheServerClock: a real server's Date is its own clock,
-// which clients may use to estimate skew.
+// which clients may use to estimate skew. Every answer of either API
+// carries it, errors and the proxy included.
 func TestDateFollowsTheServerClock(t *testing.T) {
 	t.Parallel()
-	for _, api := range []string{APIHosted} {
-		ts := newTestServer(t, Config{API: api, ClockOffset: -2136 * time.Hour})
-		for _, r := range []*response{ts.do(t, "GET", "/mcps", ts.AdminKey(), nil), ts.do(t, "GET", "/nope", "", nil)} {
-			date, err := http.ParseTime(r.header.Get("Date"))
-			if err != nil || time.Since(date) < 2135*time.Hour || time.Since(date) > 2137*time.Hour {
-				t.Errorf("%s %s: Date %q with -clock-offset -2136h", api, r.path, r.header.Get("Date"))
+	for _, api := range []string{APIHosted, APIServer} {
+		for _, offset := range []time.Duration{-2136 * time.Hour, 2136 * time.Hour} {
+			ts := newTestServer(t, Config{API: api, ClockOffset: offset})
+			for _, r := range []*response{ts.do(t, "GET", "/mcps", ts.AdminKey(), nil), ts.do(t, "GET", "/nope", "", nil),
+				ts.invoke(t, "", `{}`), ts.send(t, "GET", ts.Origin+"/health", nil)} {
+				date, err := http.ParseTime(r.header.Get("Date"))
+				if d := date.Sub(time.Now().Add(offset)); err != nil || d < -time.Minute || d > time.Minute {
+					t.Errorf("%s %s: Date %q with -clock-offset %v", api, r.path, r.header.Get("Date"), offset)
+				}
 			}
 		}
 	}

@@ -81,10 +81,6 @@ func Listen(addr string, cfg Config) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	errLog := cfg.AccessLog
-	if errLog == nil {
-		errLog = io.Discard
-	}
 	origin := "http://" + dialableAddr(ln.Addr())
 	base := origin + "/v1"
 	if s.API() == APIServer {
@@ -115,9 +111,10 @@ func Listen(addr string, cfg Config) (*Running, error) {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		// Connection-level errors only (TLS, malformed requests): no
-		// header value or body reaches this log.
-		ErrorLog:  log.New(errLog, "", 0),
+		// The contract keeps stderr to access-log lines and fatal start-up
+		// errors, so net/http's own messages (a failed accept, a
+		// superfluous WriteHeader) go nowhere.
+		ErrorLog:  log.New(io.Discard, "", 0),
 		ConnState: r.trackConn,
 	}
 	return r, nil

@@ -36,7 +36,7 @@ type serverCall struct {
 type serverBody int
 
 const (
-	noBody   serverBody = iota // not read at all
+	noBody    serverBody = iota // not read at all
 	readsJSON                   // Json<T>: 415, 413, 400 and 422 in that order
 )
 
@@ -53,8 +53,7 @@ const (
 	serverBase      = "/api/v1"
 )
 
-// maxServerBody is the management API's body limit (10 MiB); the proxy's
-// is 1 MiB, like the hosted API's.
+// maxServerBody is the management API's body limit (10 MiB).
 const maxServerBody = 10 << 20
 
 func newServerAPI(s *Server) http.Handler {

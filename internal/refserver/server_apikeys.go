@@ -48,10 +48,13 @@ const (
 	msgExpiryOutOfYear = "expires_in_days puts the expiration outside the years 0000 to 9999"
 )
 
+// maxServerNameBytes is a key name's limit, in bytes.
+const maxServerNameBytes = 100
+
 func checkKeyName(name string) *serverError {
 	// The real server trims to test emptiness but counts the untrimmed
 	// string's bytes.
-	if strings.TrimSpace(name) == "" || len(name) > maxNameLen {
+	if strings.TrimSpace(name) == "" || len(name) > maxServerNameBytes {
 		return serverValidation(msgKeyName)
 	}
 	return nil

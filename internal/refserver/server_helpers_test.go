@@ -126,13 +126,13 @@ type rpc struct {
 }
 
 // call sends one JSON-RPC request to the proxy with a key.
-func (ts *testServer) call(t *testing.T, key, method string, params any, header ...string) (*response, rpc) {
+func (ts *testServer) call(t *testing.T, key, method string, params any) (*response, rpc) {
 	t.Helper()
 	req := map[string]any{"jsonrpc": "2.0", "id": 1, "method": method}
 	if params != nil {
 		req["params"] = params
 	}
-	r := ts.invoke(t, key, req, header...)
+	r := ts.invoke(t, key, req)
 	return r, jsonBody[rpc](t, r)
 }
 

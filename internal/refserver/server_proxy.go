@@ -99,15 +99,15 @@ func (h *serverAPI) proxy(w http.ResponseWriter, r *http.Request) {
 		writeRPC(w, http.StatusUnauthorized, rpcFailure(nil, rpcMissingKey, "Missing X-API-Key header"))
 		return
 	}
-	k, org, msg := h.proxyAuth(key, now)
+	k, org, rpm, msg := h.proxyAuth(key, now)
 	if msg != "" {
 		writeRPC(w, http.StatusUnauthorized, rpcFailure(nil, rpcBadKey, msg))
 		return
 	}
-	if d := h.windows.take(k.id, k.rateLimitRPM, now); !d.allowed {
+	if d := h.windows.take(k.id, rpm, now); !d.allowed {
 		resp := rpcFailure(nil, rpcRateLimited, "Rate limit exceeded")
 		resp.Error.Data = map[string]any{ // a JSON object: keys come out sorted
-			"limit_rpm": k.rateLimitRPM, "remaining_minute": d.remaining, "reset_at": d.resetAt, "retry_after_seconds": d.retryAfter,
+			"limit_rpm": rpm, "remaining_minute": d.remaining, "reset_at": d.resetAt, "retry_after_seconds": d.retryAfter,
 		}
 		writeRPC(w, http.StatusTooManyRequests, resp)
 		return
@@ -142,12 +142,16 @@ func (h *serverAPI) proxy(w http.ResponseWriter, r *http.Request) {
 	writeRPC(w, http.StatusOK, resp)
 }
 
+// maxProxyBody is the proxy's body limit (1 MiB), a PlexMCP server's
+// default.
+const maxProxyBody = 1 << 20
+
 // readProxyBody reads up to 1 MiB; more is too large.
 func readProxyBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	if r.ContentLength > maxHostedBody {
+	if r.ContentLength > maxProxyBody {
 		return nil, true
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHostedBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxProxyBody))
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return nil, true
 	}
@@ -166,18 +170,18 @@ func proxyKey(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// proxyAuth checks a key as the proxy does, in its order and words. Keys
-// and organisations are always active here: the real proxy reads status
-// columns its migrations never create, which would fail every key; this is
-// the intended behaviour.
-func (h *serverAPI) proxyAuth(key string, now time.Time) (*apiKey, *org, string) {
+// proxyAuth checks a key as the proxy does, in its order and words, and
+// reads its rate_limit_rpm, which the real proxy reads on every request.
+// Keys and organisations are always active here: the real proxy reads
+// status columns its migrations never create, which would fail every key;
+// this is the intended behaviour.
+func (h *serverAPI) proxyAuth(key string, now time.Time) (k *apiKey, o *org, rpm int, msg string) {
 	s := h.s
 	if !strings.HasPrefix(key, keyScheme) || len(key) != keyLen {
-		return nil, nil, "Invalid API key format"
+		return nil, nil, 0, "Invalid API key format"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var k *apiKey
 	if wellFormedKey(key) {
 		k = s.lookupKeyLocked(key)
 	}
@@ -185,15 +189,15 @@ func (h *serverAPI) proxyAuth(key string, now time.Time) (*apiKey, *org, string)
 	case k == nil && !(wellFormedKey(key) && signedBy(s.hmacSecret, key)):
 		// The real proxy checks the signature first; keys it did not sign
 		// (bootstrap keys by flag excepted, known by digest) fail it.
-		return nil, nil, "Invalid API key format"
+		return nil, nil, 0, "Invalid API key format"
 	case k == nil || k.propagating(now, s.keyPropagation):
-		return nil, nil, "API key not found"
+		return nil, nil, 0, "API key not found"
 	case k.expiresAt != nil && k.expiresAt.Before(now):
-		return nil, nil, "API key has expired"
+		return nil, nil, 0, "API key has expired"
 	case k.accessMode == accessNone:
-		return nil, nil, "This API key has MCP access disabled"
+		return nil, nil, 0, "This API key has MCP access disabled"
 	}
-	return k, s.orgByID(k.orgID), ""
+	return k, s.orgByID(k.orgID), k.rateLimitRPM, ""
 }
 
 // dispatch runs a JSON-RPC method.

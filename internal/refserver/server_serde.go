@@ -515,14 +515,14 @@ func rustDebugString(s string) string {
 type sjType int
 
 const (
-	sjTString    sjType = iota // String
-	sjTOptString               // Option<String>
-	sjTOptI32                  // Option<i32>
-	sjTVecString               // Vec<String>
-	sjTOptVecString            // Option<Vec<String>>
-	sjTOptUUIDs                // Option<Vec<Uuid>>
-	sjTOptValue                // Option<serde_json::Value>
-	sjTRPCID                   // Option<JsonRpcId>: a string, an i64 or null
+	sjTString       sjType = iota // String
+	sjTOptString                  // Option<String>
+	sjTOptI32                     // Option<i32>
+	sjTVecString                  // Vec<String>
+	sjTOptVecString               // Option<Vec<String>>
+	sjTOptUUIDs                   // Option<Vec<Uuid>>
+	sjTOptValue                   // Option<serde_json::Value>
+	sjTRPCID                      // Option<JsonRpcId>: a string, an i64 or null
 )
 
 type sjField struct {

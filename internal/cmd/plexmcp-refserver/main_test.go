@@ -284,3 +284,32 @@ func TestRunRejectsBadInput(t *testing.T) {
 		t.Errorf("-h lists %d flags, want the contract's 11:\n%s", n, usage)
 	}
 }
+
+func TestRunServesAPlexMCPServer(t *testing.T) {
+	p := start(t, "-listen", "127.0.0.1:0", "-api", "server", "-key-quota", "2")
+	base, key := p.vars["PLEXMCP_BASE_URL"], p.vars["PLEXMCP_API_KEY"]
+	if !regexp.MustCompile(`^http://127\.0\.0\.1:[1-9][0-9]*/api/v1$`).MatchString(base) || !keyShape.MatchString(key) {
+		t.Fatalf("PLEXMCP_BASE_URL=%s, PLEXMCP_API_KEY=%s", base, testsecrets.Hide(key))
+	}
+	origin := strings.TrimSuffix(base, "/api/v1")
+	if resp, body := get(t, "GET", origin+"/health", "", ""); resp.StatusCode != http.StatusOK ||
+		body != `{"status":"healthy","version":"1.0.0","database":"healthy"}` {
+		t.Errorf("GET /health: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := get(t, "GET", base+"/api-keys", key, ""); resp.StatusCode != http.StatusOK || body != `{"api_keys":[],"total":0}` {
+		t.Errorf("GET /api-keys: %d %s", resp.StatusCode, testsecrets.Hide(body))
+	}
+	if resp, _ := get(t, "POST", base+"/api-keys", key, `{"name":"second"}`); resp.StatusCode != http.StatusCreated {
+		t.Errorf("the second key of a quota of 2: %d", resp.StatusCode)
+	}
+	if resp, body := get(t, "POST", base+"/api-keys", key, `{"name":"third"}`); resp.StatusCode != http.StatusPaymentRequired ||
+		!strings.Contains(body, "QUOTA_EXCEEDED") {
+		t.Errorf("past -key-quota: %d %s", resp.StatusCode, testsecrets.Hide(body))
+	}
+	if _, err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if log := p.stderr.String(); !strings.Contains(log, "GET /health 200 ") || !strings.Contains(log, "GET /api/v1/api-keys 200 ") {
+		t.Errorf("stderr:\n%s", testsecrets.Hide(log, key))
+	}
+}
