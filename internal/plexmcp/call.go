@@ -48,8 +48,6 @@ type request struct {
 	idempotent bool
 	// maxRetries overrides the client's budget when >= 0.
 	maxRetries int
-	// noAuth sends no credential (detection's GET /health).
-	noAuth bool
 }
 
 // reply is what a call ended with. do returns one even with an error, for
@@ -81,7 +79,7 @@ func (c *Client) do(ctx context.Context, r request) (*reply, error) {
 	if ctx == nil {
 		return rep, errors.New("plexmcp: nil context")
 	}
-	if !r.noAuth && !c.key.IsZero() {
+	if !c.key.IsZero() {
 		// A key given to WithAPIKey was never checked, and one with a
 		// newline would fail as an opaque transport error.
 		if err := CheckAPIKey(c.key.Reveal(), r.api); err != nil {
@@ -121,7 +119,7 @@ func (c *Client) do(ctx context.Context, r request) (*reply, error) {
 		return rep, c.scrubErr(fmt.Errorf("plexmcp: %s: %w", r.method, err))
 	}
 	st.path = pathOnly(req.URL)
-	if !r.noAuth && !c.key.IsZero() {
+	if !c.key.IsZero() {
 		r.dialect.authorize(req.Header, c.key, r.surface)
 	}
 	req.Header.Set("Accept", "application/json")

@@ -127,7 +127,11 @@ func (h *hostedAPI) updateAPIKey(ctx context.Context, id string, r UpdateAPIKeyR
 	}
 	if m := w.missing(); len(m) > 0 {
 		// The PATCH answer carries four fields: read the rest back.
-		return h.getAPIKey(ctx, id)
+		k, err := h.getAPIKey(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("plexmcp: the update was applied, but reading the key back failed: %w", err)
+		}
+		return k, nil
 	}
 	k := w.apiKey()
 	return &k, nil

@@ -16,6 +16,7 @@ func TestHostedUpdate(t *testing.T) {
 	name, desc := "ci-2", ""
 	tests := map[string]struct {
 		req     UpdateAPIKeyRequest
+		getFail bool
 		patch   string // the PATCH answer; "" = no PATCH expected
 		calls   []string
 		body    string
@@ -26,6 +27,13 @@ func TestHostedUpdate(t *testing.T) {
 			patch: hostedOK(`{"id":"key_1","name":"ci-2","description":"","updated_at":"2026-01-20T12:05:00Z"}`),
 			calls: []string{"PATCH /v1/api-keys/key_1", "GET /v1/api-keys/key_1"},
 			body:  `{"name":"ci-2","description":""}`,
+		},
+		"applied, but the read back fails": {
+			req:     UpdateAPIKeyRequest{Name: &name},
+			patch:   hostedOK(`{"id":"key_1","name":"ci-2","description":"","updated_at":"2026-01-20T12:05:00Z"}`),
+			getFail: true,
+			calls:   []string{"PATCH /v1/api-keys/key_1", "GET /v1/api-keys/key_1", "GET /v1/api-keys/key_1", "GET /v1/api-keys/key_1", "GET /v1/api-keys/key_1"},
+			wantErr: func(err error) bool { return err != nil && strings.Contains(err.Error(), "the update was applied") },
 		},
 		"a full answer needs no read": {
 			req:   UpdateAPIKeyRequest{Name: &name},
@@ -61,6 +69,9 @@ func TestHostedUpdate(t *testing.T) {
 		t.Run(n, func(t *testing.T) {
 			t.Parallel()
 			rt := newRouter(t).on("GET /v1/api-keys/key_1", respond(200, hostedOK(hostedKeyBody)))
+			if tc.getFail {
+				rt.on("GET /v1/api-keys/key_1", respond(500, hostedErr("internal_error", "boom")))
+			}
 			switch tc.patch {
 			case "":
 			case "409":

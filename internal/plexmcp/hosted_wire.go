@@ -16,14 +16,12 @@ import (
 
 // Error codes of the hosted API that the client acts on.
 const (
-	codeInvalidRequest      = "invalid_request"
-	codeValidation          = "validation_error"
-	codeConflict            = "conflict"
-	codeNotFound            = "not_found"
-	codeToolNotFound        = "tool_not_found"
-	codeMCPNotPermitted     = "mcp_not_permitted"
-	codeQuotaExceeded       = "quota_exceeded"
-	codeIdempotencyMismatch = "idempotency_mismatch"
+	codeInvalidRequest  = "invalid_request"
+	codeValidation      = "validation_error"
+	codeConflict        = "conflict"
+	codeToolNotFound    = "tool_not_found"
+	codeMCPNotPermitted = "mcp_not_permitted"
+	codeQuotaExceeded   = "quota_exceeded"
 )
 
 // hostedEnvelope wraps every hosted answer.

@@ -53,6 +53,11 @@ type Logger interface {
 // proxy that echoes the request), and a redacted line costs nothing.
 var keyPattern = regexp.MustCompile(`(pmcp_[0-9A-Za-z]{7}|pk_(?:live|test)_)[0-9A-Za-z]+`)
 
+// keyBodyPattern catches key material without its prefix: a run of 80 or
+// more hexadecimal characters is a pmcp_01 key's body (a UUID has hyphens
+// and a SHA-256 digest 64 characters), pasted somewhere on its own.
+var keyBodyPattern = regexp.MustCompile(`[0-9A-Fa-f]{80,}`)
+
 // schemePattern catches a credential in a rendered header, whatever its
 // shape, after either API's scheme word.
 var schemePattern = regexp.MustCompile(`(?i)\b(bearer|apikey)(\s+)\S+`)
@@ -73,6 +78,7 @@ func (s scrubber) string(v string) string {
 		v = strings.ReplaceAll(v, k, redacted)
 	}
 	v = keyPattern.ReplaceAllString(v, "${1}"+redacted)
+	v = keyBodyPattern.ReplaceAllString(v, redacted)
 	v = schemePattern.ReplaceAllString(v, "${1}${2}"+redacted)
 	return headerNames.ReplaceAllString(v, "[header]")
 }

@@ -3,6 +3,7 @@ package plexmcp
 import (
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ func TestScrubber(t *testing.T) {
 		"pmcp key":           {in: "got " + unitKey + " here", want: "got " + unitKey[:12] + "[redacted] here"},
 		"server key prefix":  {in: "prefix pmcp_018db4d4f83c...", want: "prefix pmcp_018db4d[redacted]..."},
 		"hosted key prefix":  {in: "prefix pmcp_018db4d", want: "prefix pmcp_018db4d"},
+		"a key's body alone": {in: "id-" + unitKey[5:] + "/x", want: "id-[redacted]/x"},
+		"a digest stays":     {in: strings.Repeat("ab", 32), want: strings.Repeat("ab", 32)},
 		"live key":           {in: "got pk_live_abcDEF123 here", want: "got pk_live_[redacted] here"},
 		"test key":           {in: "pk_test_Z9", want: "pk_test_[redacted]"},
 		"own odd-shaped key": {in: "x custom-admin-credential y", want: "x [redacted] y"},

@@ -190,7 +190,11 @@ func (s *serverAPI) updateAPIKey(ctx context.Context, id string, r UpdateAPIKeyR
 		}
 	}
 	if len(last.missing()) > 0 {
-		return s.getAPIKey(ctx, id)
+		k, err := s.getAPIKey(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("plexmcp: the update was applied, but reading the key back failed: %w", err)
+		}
+		return k, nil
 	}
 	k := last.apiKey(s.c.now())
 	return &k, nil
