@@ -114,6 +114,17 @@ func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("plexmcp: %s is not supported: %s", e.Operation, e.Reason)
 }
 
+// UnknownMCPsError is a grant of MCPs that the organisation does not have,
+// refused by the client before any key is made or changed, where the API
+// would store it without a word (a PlexMCP server).
+type UnknownMCPsError struct {
+	IDs []string
+}
+
+func (e *UnknownMCPsError) Error() string {
+	return fmt.Sprintf("plexmcp: the organisation has no MCP with the id %s", strings.Join(e.IDs, ", "))
+}
+
 // PartialUpdateError reports an update that failed after the server may
 // have applied part of it. Current is the key as the server held it after
 // the failure, read back for the caller to store; nil when it could not be

@@ -329,6 +329,44 @@ func TestQuota(t *testing.T) {
 	})
 }
 
+// A grant of an MCP the organisation does not have is refused, and no key
+// is made or changed, on both APIs: the hosted API refuses it itself; a
+// PlexMCP server would store it without a word, so the client asks first.
+func TestUnknownMCPRefused(t *testing.T) {
+	t.Parallel()
+	bothAPIs(t, func(t *testing.T, api API) {
+		e := startServer(t, api, refserver.Config{})
+		var other string
+		for _, m := range e.srv.MCPs() {
+			if m.Name == "Private Tools" {
+				other = m.ID // The second organisation's.
+			}
+		}
+		_, err := e.admin.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "x", Permissions: Permissions{MCPIDs: []string{other}}})
+		var unknown *UnknownMCPsError
+		switch {
+		case api == APIServer && !(errors.As(err, &unknown) && len(unknown.IDs) == 1 && unknown.IDs[0] == other):
+			t.Errorf("create: err = %v, want the client's refusal naming %s", err, other)
+		case api == APIHosted && !IsValidation(err):
+			t.Errorf("create: err = %v, want the API's validation error", err)
+		}
+		if got := len(e.active()); got != 0 {
+			t.Fatalf("%d keys made", got)
+		}
+		k := e.create(t, CreateAPIKeyRequest{Name: "y", Permissions: Permissions{MCPIDs: e.ids("Weather API")}})
+		if api == APIServer {
+			_, err = e.admin.UpdateAPIKey(testCtx(t), k.ID, UpdateAPIKeyRequest{Permissions: &Permissions{MCPIDs: []string{other}}})
+			if !errors.As(err, &unknown) {
+				t.Errorf("update: err = %v, want the client's refusal", err)
+			}
+			got, err := e.admin.GetAPIKey(testCtx(t), k.ID)
+			if err != nil || len(got.Permissions.MCPIDs) != 1 || got.Permissions.MCPIDs[0] != e.ids("Weather API")[0] {
+				t.Errorf("after a refused update the key grants %+v (%v)", got, err)
+			}
+		}
+	})
+}
+
 func TestOnlyActiveKey(t *testing.T) {
 	t.Parallel()
 	e := startServer(t, APIHosted, refserver.Config{})

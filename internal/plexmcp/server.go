@@ -56,6 +56,9 @@ func (s *serverAPI) createAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*C
 	if err := checkExpiry(r.ExpiresAt, s.c.now(), true); err != nil {
 		return nil, err
 	}
+	if err := s.checkMCPIDs(ctx, r.Permissions); err != nil {
+		return nil, err
+	}
 	body, err := json.Marshal(serverCreateOf(r))
 	if err != nil {
 		return nil, fmt.Errorf("plexmcp: encoding the API key: %w", err)
@@ -152,6 +155,11 @@ func (s *serverAPI) updateAPIKey(ctx context.Context, id string, r UpdateAPIKeyR
 	if err != nil {
 		return nil, err
 	}
+	if r.Permissions != nil {
+		if err := s.checkMCPIDs(ctx, *r.Permissions); err != nil {
+			return nil, err
+		}
+	}
 	var steps []serverPatch
 	if r.Name != nil {
 		steps = append(steps, serverPatch{Name: r.Name})
@@ -198,6 +206,35 @@ func (s *serverAPI) updateAPIKey(ctx context.Context, id string, r UpdateAPIKeyR
 	}
 	k := last.apiKey(s.c.now())
 	return &k, nil
+}
+
+// checkMCPIDs refuses a grant of MCPs the organisation does not have. The
+// hosted API refuses such a grant itself; a PlexMCP server stores it
+// without a word, and the key would silently reach nothing, so the client
+// asks for the organisation's MCPs first (one request, only for a grant of
+// chosen MCPs).
+func (s *serverAPI) checkMCPIDs(ctx context.Context, p Permissions) error {
+	if p.AllMCPs || len(p.MCPIDs) == 0 {
+		return nil
+	}
+	mcps, err := s.listMCPs(ctx, ListMCPsOptions{})
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(mcps))
+	for _, m := range mcps {
+		known[m.ID] = true
+	}
+	var unknown []string
+	for _, id := range dedupe(p.MCPIDs) {
+		if !known[id] {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) > 0 {
+		return &UnknownMCPsError{IDs: unknown}
+	}
+	return nil
 }
 
 func (s *serverAPI) revokeAPIKey(ctx context.Context, id string) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -32,12 +33,19 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 		unsupported    *plexmcp.UnsupportedError
 		configErr      *plexmcp.ConfigError
 		rpcErr         *plexmcp.RPCError
+		unknownMCPs    *plexmcp.UnknownMCPsError
 		unwrappedAsAPI = errors.As(err, &apiErr)
 	)
 	switch {
 	case errors.As(err, &uncertain):
 		// The client's words say what may exist and how to find it.
 		diags.AddError(summary, uncertain.Error()+".")
+		return
+	case errors.As(err, &unknownMCPs):
+		diags.AddAttributeError(path.Root("mcp_ids"), summary, fmt.Sprintf("The organisation has no MCP with the "+
+			"id %s, so the key could never reach it (a PlexMCP server would accept the id without a word). Use the "+
+			"ids of the plexmcp_mcp or plexmcp_mcps data source; nothing was created or changed.",
+			strings.Join(unknownMCPs.IDs, ", ")))
 		return
 	case errors.As(err, &unsupported):
 		diags.AddError(summary, fmt.Sprintf("%s. This is a limit of the PlexMCP API the provider talks to, "+
