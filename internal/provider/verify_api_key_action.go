@@ -55,13 +55,14 @@ func (a *verifyAPIKeyAction) Schema(_ context.Context, _ action.SchemaRequest, r
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Proves that an API key works: it calls PlexMCP with the key and checks that the key " +
 			"reaches every MCP it was granted, waiting with back-off until `timeout`, because a new credential can " +
-			"take a moment to work everywhere. The calls have no side effects: on PlexMCP's hosted API, an " +
-			"invocation of a tool no MCP has (a key that may reach the MCP is told the tool does not exist, one " +
-			"that may not is refused); on a PlexMCP server, a JSON-RPC `tools/list`.\n\n" +
+			"take a moment to work everywhere. Its calls run no tool (they count as the key's use, like any " +
+			"request): on PlexMCP's hosted API, an invocation of a tool no MCP has (a key that may reach the MCP " +
+			"is told the tool does not exist, one that may not is refused); on a PlexMCP server, a JSON-RPC " +
+			"`tools/list`, where an MCP that offers no tools cannot be seen and so fails the check.\n\n" +
 			"Trigger it from the key's `lifecycle` with `action_trigger` on `after_create` (Terraform 1.14 or " +
 			"later): with `create_before_destroy`, a rotation whose new key does not work stops the apply before " +
 			"the old key is revoked (`on_failure = halt`, Terraform 1.16), and the next apply finishes it. See " +
-			"the rotation guide.",
+			"the [rotation guide](../guides/rotating-keys.md).",
 		Attributes: map[string]schema.Attribute{
 			"key": schema.StringAttribute{
 				MarkdownDescription: "The secret key to verify, such as `caller.key` when the key's own " +
