@@ -184,7 +184,18 @@ type router struct {
 }
 
 func newRouter(t *testing.T) *router {
-	return &router{t: t, routes: map[string][]func(http.ResponseWriter, *http.Request){}, seen: map[string]int{}}
+	rt := &router{t: t, routes: map[string][]func(http.ResponseWriter, *http.Request){}, seen: map[string]int{}}
+	// A PlexMCP server's client asks for the organisation's MCPs before a
+	// grant of chosen MCPs; these are the ids the tests grant.
+	rt.on("GET /api/v1/mcps", respond(200, `[`+serverMCPJSON("a")+`,`+serverMCPJSON("b")+`,`+serverMCPJSON("c")+`,`+
+		serverMCPJSON(serverWeatherID)+`,`+serverMCPJSON(serverCalcID)+`]`))
+	return rt
+}
+
+// serverMCPJSON is a PlexMCP server's MCP object with id.
+func serverMCPJSON(id string) string {
+	return `{"id":"` + id + `","name":"MCP ` + id + `","mcp_type":"http","description":null,"config":{"endpoint_url":"https://mcp.example/` +
+		id + `"},"status":"active","is_active":true,"health_status":"unknown","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`
 }
 
 // on adds the answers to successive requests of route, the last repeating.
@@ -217,10 +228,18 @@ func (rt *router) calls() []string {
 	return append([]string(nil), rt.log...)
 }
 
+// bodiesOf returns the bodies of the requests, in order, without the
+// client's look-ups of the organisation's MCPs (which have none).
 func (rt *router) bodiesOf() []string {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	return append([]string(nil), rt.bodies...)
+	var out []string
+	for i, b := range rt.bodies {
+		if rt.log[i] != "GET /api/v1/mcps" {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 func (rt *router) count(route string) int {

@@ -255,6 +255,9 @@ func (g *grantServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		g.moments = append(g.moments, g.effective())
 		respond(200, detail())(w, r)
+	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/mcps":
+		// The client checks a grant's ids against the organisation's MCPs.
+		respond(200, `[`+serverMCPJSON("a")+`,`+serverMCPJSON("b")+`,`+serverMCPJSON("c")+`]`)(w, r)
 	default:
 		g.t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
 		w.WriteHeader(599)
