@@ -137,7 +137,7 @@ func (d *mcpDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 			return
 		}
 	}
-	state, diags := mcpToModel(ctx, mcp)
+	state, diags := mcpToModel(mcp)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -179,7 +179,7 @@ type mcpLookup struct {
 	Name types.String `tfsdk:"name"`
 }
 
-func mcpToModel(ctx context.Context, m *plexmcp.MCP) (mcpModel, diag.Diagnostics) {
+func mcpToModel(m *plexmcp.MCP) (mcpModel, diag.Diagnostics) {
 	s := mcpToSummary(m)
 	tools := make([]attr.Value, 0, len(m.Tools))
 	var diags diag.Diagnostics
