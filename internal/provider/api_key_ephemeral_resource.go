@@ -75,13 +75,15 @@ func (e *apiKeyEphemeralResource) Metadata(_ context.Context, req ephemeral.Meta
 
 func (e *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A short-lived access key that exists only while Terraform runs and never reaches " +
-			"state or plan files. Use it to configure another provider or a tool for the length of one run, for " +
-			"example an aliased `plexmcp` provider that acts with only the permissions it needs.\n\n" +
+		MarkdownDescription: "A short-lived API key that exists only while Terraform runs and never reaches " +
+			"state or plan files. Use it to give another provider or a tool a key of its own for the length of one " +
+			"run, limited to the MCPs it needs, so that nothing it runs holds a long-lived key.\n\n" +
 			"Terraform opens ephemeral resources in every plan and every apply, so each run creates its own key, " +
 			"expiring `ttl` after it was created, and revokes it when the run ends. If a run is killed before it " +
 			"can revoke the key, the key still stops working at `expires_at`. Needs Terraform 1.10 or later. For " +
-			"a key that outlives the run, use the `plexmcp_api_key` resource.",
+			"a key that outlives the run, use the `plexmcp_api_key` resource. What the PlexMCP API cannot keep " +
+			"(a description on a PlexMCP server, `rate_limit_rpm` on the hosted API) is refused when it is opened, " +
+			"before any key is made.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
 				MarkdownDescription: nameDescription + " It is what the PlexMCP dashboard shows while the key exists.",
