@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -35,16 +34,8 @@ type mcpDataSource struct {
 // mcpSummaryModel, the same without the tools, which PlexMCP reports only
 // for one MCP at a time.
 type mcpModel struct {
-	ID           types.String      `tfsdk:"id"`
-	Name         types.String      `tfsdk:"name"`
-	Description  types.String      `tfsdk:"description"`
-	EndpointURL  types.String      `tfsdk:"endpoint_url"`
-	Status       types.String      `tfsdk:"status"`
-	Health       types.String      `tfsdk:"health"`
-	CreatedAt    timetypes.RFC3339 `tfsdk:"created_at"`
-	LastActive   timetypes.RFC3339 `tfsdk:"last_active"`
-	RequestCount types.Int64       `tfsdk:"request_count"`
-	Tools        types.List        `tfsdk:"tools"`
+	mcpSummaryModel
+	Tools types.List `tfsdk:"tools"`
 }
 
 // toolType is one tool of an MCP, as Terraform types.
@@ -180,7 +171,6 @@ type mcpLookup struct {
 }
 
 func mcpToModel(m *plexmcp.MCP) (mcpModel, diag.Diagnostics) {
-	s := mcpToSummary(m)
 	tools := make([]attr.Value, 0, len(m.Tools))
 	var diags diag.Diagnostics
 	for _, t := range m.Tools {
@@ -192,9 +182,5 @@ func mcpToModel(m *plexmcp.MCP) (mcpModel, diag.Diagnostics) {
 	}
 	list, d := types.ListValue(toolType, tools)
 	diags.Append(d...)
-	return mcpModel{
-		ID: s.ID, Name: s.Name, Description: s.Description, EndpointURL: s.EndpointURL, Status: s.Status,
-		Health: s.Health, CreatedAt: s.CreatedAt, LastActive: s.LastActive, RequestCount: s.RequestCount,
-		Tools: list,
-	}, diags
+	return mcpModel{mcpSummaryModel: mcpToSummary(m), Tools: list}, diags
 }
