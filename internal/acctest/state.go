@@ -1,13 +1,13 @@
 package acctest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"sync"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest/syncbuf"
 )
 
 // StateCheckFunc adapts a function to statecheck.StateCheck, for checks
@@ -89,29 +89,5 @@ func CaptureString(addr, attr string, dst *string) statecheck.StateCheck {
 	})
 }
 
-// SyncBuffer is a bytes.Buffer that a server's or a harness's goroutines
-// may write while a test reads it.
-type SyncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns what was written so far.
-func (b *SyncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// Len is how many bytes were written so far.
-func (b *SyncBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
+// SyncBuffer is the tests' one concurrent buffer (see package syncbuf).
+type SyncBuffer = syncbuf.Buffer

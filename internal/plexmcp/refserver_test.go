@@ -1,7 +1,6 @@
 package plexmcp
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest/syncbuf"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
@@ -23,31 +23,13 @@ import (
 // without sharing keys, counters or knobs. A case that applies to both APIs
 // is written once and run against each.
 
-// syncBuffer is an io.Writer safe for the server's concurrent access log.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is one reference server and an admin client for it.
 type env struct {
 	api   API
 	srv   *refserver.Running
 	admin *Client
 	log   *collector
-	acc   *syncBuffer
+	acc   *syncbuf.Buffer
 	mcp   map[string]string // MCP id by name, in the server's API
 }
 
@@ -64,7 +46,7 @@ func bothAPIs(t *testing.T, f func(t *testing.T, api API)) {
 
 func startServer(t *testing.T, api API, cfg refserver.Config) *env {
 	t.Helper()
-	acc := &syncBuffer{}
+	acc := &syncbuf.Buffer{}
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
 	}

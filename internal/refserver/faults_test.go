@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest/syncbuf"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
@@ -45,7 +46,7 @@ func TestHostedInjectedUnavailableDoesNothing(t *testing.T) {
 // both kinds of fault have happened, and checks what each leaves behind.
 func TestHostedInjectedCreateFaults(t *testing.T) {
 	t.Parallel()
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	ts := newTestServer(t, Config{FailRate: 1, Seed: 7, AccessLog: log})
 	client := freshConnClient()
 	var unavailable, dropped int

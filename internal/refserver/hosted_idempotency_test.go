@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest/syncbuf"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
@@ -177,7 +178,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 // must not leave the record in flight, or every retry would be a 409.
 func TestPanicReleasesTheIdempotencyRecord(t *testing.T) {
 	t.Parallel()
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	ts := newTestServer(t, Config{AccessLog: log})
 	var once sync.Once
 	hook := func() { once.Do(func() { panic("boom " + ts.AdminKey()) }) }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest/syncbuf"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
@@ -238,7 +239,7 @@ func TestHostedCheckOrder(t *testing.T) {
 
 func TestHostedAccessLog(t *testing.T) {
 	t.Parallel()
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	ts := newTestServer(t, Config{AccessLog: log})
 	k := ts.createKey(t, allMCPs("logged"))
 	ts.do(t, "GET", "/api-keys/"+k.ID+"?status=secret-query", ts.AdminKey(), nil).wantStatus(t, http.StatusOK)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest/syncbuf"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
@@ -154,7 +155,7 @@ func TestServerInjectedFaults(t *testing.T) {
 	}
 
 	// Half the failing creates commit, then drop the connection.
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	ts = newTestServer(t, Config{API: APIServer, FailRate: 1, Seed: 7, AccessLog: log})
 	client := freshConnClient()
 	var unavailable, dropped int
@@ -183,7 +184,7 @@ func TestServerInjectedFaults(t *testing.T) {
 
 func TestServerRequestCountsAndLog(t *testing.T) {
 	t.Parallel()
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	ts := newTestServer(t, Config{API: APIServer, AccessLog: log})
 	k := ts.createServerKey(t, map[string]any{"name": "logged"})
 	ts.do(t, "GET", "/api-keys/"+k.ID, ts.AdminKey(), nil)

@@ -13,32 +13,20 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/acctest/syncbuf"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // These tests set environment variables, so they do not run in parallel.
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
-
 type program struct {
 	vars   map[string]string
 	lines  []string
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	stop   func() (rest string, err error) // cancels, waits, returns stdout after the three lines
 }
 
@@ -55,7 +43,7 @@ func startWithEnv(t *testing.T, args ...string) *program {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	p := &program{vars: map[string]string{}, stderr: &syncBuffer{}}
+	p := &program{vars: map[string]string{}, stderr: &syncbuf.Buffer{}}
 	done := make(chan error, 1)
 	go func() {
 		err := run(ctx, args, pw, p.stderr)
