@@ -56,7 +56,8 @@ resource "plexmcp_api_key" "default" {
 	// Three calls in one minute: the server's clock is moved to the start
 	// of its next minute, so the calls cannot straddle two windows.
 	thirdCallRefused := acctest.StateCheckFunc(func(ctx context.Context, _ *tfjson.State) error {
-		offset := time.Now().Truncate(time.Minute).Add(time.Minute).Sub(time.Now())
+		now := time.Now() // The server's clock, until it is moved here.
+		offset := now.Truncate(time.Minute).Add(time.Minute).Sub(now)
 		srv.SetClockOffset(offset)
 		for call := 1; call <= 2; call++ {
 			if err := acctest.InvokeOnce(ctx, srv, key, acctest.MCPWeather); err != nil {
