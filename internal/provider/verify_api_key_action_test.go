@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,14 +73,16 @@ var (
 	keyCreated    = regexp.MustCompile(`POST \S*/api-keys 201 `)
 )
 
-// A rotation whose new key takes a moment to work (the server refuses it
-// for 2 s, on every route) completes: the action keeps probing until the
-// key is accepted, and only then is the old key revoked. The access log
-// shows the order; afterwards the new key works and the old one is refused.
+// A rotation whose new key takes a moment to work completes: the server
+// refuses the new key (on every route) until the action has been refused
+// once, and the action probes again until the key is accepted; only then is
+// the old key revoked. The access log shows the order; afterwards the new
+// key works and the old one is refused.
 func TestAccVerifyAPIKeyAction_rotationWaitsForPropagation(t *testing.T) {
 	acctest.EachAPI(t, func(t *testing.T, api string) {
-		var accessLog acctest.SyncBuffer
-		srv := acctest.Start(t, refserver.Config{API: api, KeyPropagation: 2 * time.Second, AccessLog: &accessLog})
+		accessLog := &propagatesOnRefusal{window: time.Minute}
+		srv := acctest.Start(t, refserver.Config{API: api, KeyPropagation: accessLog.window, AccessLog: accessLog})
+		accessLog.srv.Store(srv)
 		var oldID, oldKey string
 		var logBefore int
 		resource.ParallelTest(t, resource.TestCase{
@@ -93,7 +96,7 @@ func TestAccVerifyAPIKeyAction_rotationWaitsForPropagation(t *testing.T) {
 						acctest.CaptureString(keyAddr, "id", &oldID),
 						acctest.CaptureString(keyAddr, "key", &oldKey),
 						acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
-							logBefore = accessLog.Len()
+							logBefore = accessLog.log.Len()
 							return nil
 						}),
 					},
@@ -110,7 +113,7 @@ func TestAccVerifyAPIKeyAction_rotationWaitsForPropagation(t *testing.T) {
 								return fmt.Errorf("key %s was not replaced", oldID)
 							}
 							revoked := regexp.MustCompile(`DELETE \S*/api-keys/` + regexp.QuoteMeta(oldID) + ` 20[04] `)
-							order := requestOrder(accessLog.String()[logBefore:], keyCreated, probeRefused, probeAccepted, revoked)
+							order := requestOrder(accessLog.log.String()[logBefore:], keyCreated, probeRefused, probeAccepted, revoked)
 							for i := range order {
 								if order[i] < 0 || i > 0 && order[i] < order[i-1] {
 									return fmt.Errorf("the rotation's create, refused probe, accepted probe and revoke are at "+
@@ -127,6 +130,25 @@ func TestAccVerifyAPIKeyAction_rotationWaitsForPropagation(t *testing.T) {
 			},
 		})
 	})
+}
+
+// propagatesOnRefusal is a reference server's access log that ends the
+// server's key propagation window as soon as a key has been refused on
+// POST /mcp, by moving the server's clock past it. A new key so answers 401
+// to the action's first probe and works from a later one, whatever the load
+// on the machine, and no test waits longer than the action's first back-off.
+type propagatesOnRefusal struct {
+	window time.Duration
+	srv    atomic.Pointer[refserver.Running]
+	offset atomic.Int64
+	log    acctest.SyncBuffer
+}
+
+func (p *propagatesOnRefusal) Write(line []byte) (int, error) {
+	if srv := p.srv.Load(); srv != nil && probeRefused.Match(line) {
+		srv.SetClockOffset(time.Duration(p.offset.Add(int64(2 * p.window))))
+	}
+	return p.log.Write(line)
 }
 
 // A rotation whose new key does not work within the action's timeout (the
