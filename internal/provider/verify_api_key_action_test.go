@@ -152,7 +152,7 @@ func (p *propagatesOnRefusal) Write(line []byte) (int, error) {
 }
 
 // A rotation whose new key does not work within the action's timeout (the
-// server refuses new keys for a minute; the action waits 2 s) stops with
+// server refuses new keys for a minute; the action waits 1 s) stops with
 // the action's error, before the old key is revoked: the old key still
 // works and is still in state. Once the new key works (the server's clock
 // is moved past the minute), the next apply finishes the rotation.
@@ -173,7 +173,7 @@ func TestAccVerifyAPIKeyAction_rotationHaltsUntilPropagated(t *testing.T) {
 				{
 					// The first key is not verified: it could not work for a
 					// minute either.
-					Config: verifiedRotationConfig(srv, "1", "2s", false),
+					Config: verifiedRotationConfig(srv, "1", "1s", false),
 					ConfigStateChecks: []statecheck.StateCheck{
 						acctest.CaptureString(keyAddr, "id", &oldID),
 						acctest.CaptureString(keyAddr, "key", &oldKey),
@@ -184,8 +184,8 @@ func TestAccVerifyAPIKeyAction_rotationHaltsUntilPropagated(t *testing.T) {
 						srv.SetClockOffset(2 * time.Minute) // The first key has propagated.
 						oldKeyWorks()
 					},
-					Config: verifiedRotationConfig(srv, "2", "2s", true),
-					ExpectError: acctest.Message("PlexMCP API Key Does Not Work", "After 2s and",
+					Config: verifiedRotationConfig(srv, "2", "1s", true),
+					ExpectError: acctest.Message("PlexMCP API Key Does Not Work", "After 1s and",
 						"PlexMCP does not accept the key yet (401)", "the key it replaces is still active"),
 				},
 				{
@@ -193,7 +193,7 @@ func TestAccVerifyAPIKeyAction_rotationHaltsUntilPropagated(t *testing.T) {
 						oldKeyWorks()
 						srv.SetClockOffset(4 * time.Minute) // The new key has propagated.
 					},
-					Config: verifiedRotationConfig(srv, "2", "2s", true),
+					Config: verifiedRotationConfig(srv, "2", "1s", true),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionNoop),
 						expectDeposedDeleted(keyAddr, &oldID),
@@ -303,7 +303,7 @@ action "plexmcp_verify_api_key" "test" {
   config {
     key     = caller.key
     key_id  = plexmcp_api_key.two.id
-    timeout = "2s"
+    timeout = "1s"
   }
 }
 `
@@ -329,7 +329,7 @@ resource "plexmcp_api_key" "test" {
 			Steps: []resource.TestStep{
 				{
 					Config:      cfg(true),
-					ExpectError: acctest.Message("PlexMCP API Key Does Not Work", "After 2s and", calculator),
+					ExpectError: acctest.Message("PlexMCP API Key Does Not Work", "After 1s and", calculator),
 				},
 				{
 					Config: cfg(false),
