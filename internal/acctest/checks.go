@@ -66,6 +66,26 @@ func Invoke(ctx context.Context, srv *refserver.Running, key, mcpName string) (R
 	return 0, err
 }
 
+// InvokeOnce calls the seeded tool of mcpName with key once, never
+// retried, and returns the client's error as it is (nil on success): for
+// tests that need the server's own refusal, such as a rate limit, which
+// Invoke would retry or reduce to a Reach.
+func InvokeOnce(ctx context.Context, srv *refserver.Running, key, mcpName string) error {
+	call, ok := tools[mcpName]
+	if !ok {
+		return fmt.Errorf("no seeded tool for %q", mcpName)
+	}
+	call.MCPID = MCPID(srv, mcpName)
+	cfg := clientConfig(srv, key)
+	cfg.MaxRetries = new(0)
+	c, err := plexmcp.New(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = c.Invoke(ctx, call)
+	return err
+}
+
 // ExpectKeyReach invokes mcpName with key and fails unless the server
 // answers want. Errors name the key by its public prefix only.
 func ExpectKeyReach(ctx context.Context, srv *refserver.Running, key, mcpName string, want Reach) error {

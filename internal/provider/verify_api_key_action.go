@@ -115,7 +115,15 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 
 	// What the key must reach, from PlexMCP's own record of its grant.
 	want, err := a.grantedMCPs(ctx, id)
-	if err != nil {
+	var unusable unusableKeyError
+	switch {
+	case errors.As(err, &unusable):
+		resp.Diagnostics.AddAttributeError(path.Root("key_id"), "PlexMCP API Key Can Never Work",
+			fmt.Sprintf("%s, so it can never work: the action did not wait for it. Check that key and key_id name "+
+				"the key to verify; a key revoked or deleted outside Terraform is replaced by the next terraform apply.",
+				unusable.reason))
+		return
+	case err != nil:
 		addAPIError(&resp.Diagnostics, "Error Verifying PlexMCP API Key", err)
 		return
 	}
@@ -164,8 +172,14 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 // grantedMCPs returns the MCPs key id was granted, as PlexMCP records them.
 func (a *verifyAPIKeyAction) grantedMCPs(ctx context.Context, id string) ([]plexmcp.MCP, error) {
 	k, err := a.data.client.GetAPIKey(ctx, id)
-	if err != nil {
+	switch {
+	case plexmcp.IsNotFound(err):
+		return nil, unusableKeyError{fmt.Sprintf("PlexMCP has no API key %s: it was deleted (a PlexMCP server deletes "+
+			"the keys it revokes) or never existed", id)}
+	case err != nil:
 		return nil, err
+	case k.Status == plexmcp.StatusRevoked || k.Status == plexmcp.StatusExpired:
+		return nil, unusableKeyError{fmt.Sprintf("API key %s is %s", id, k.Status)}
 	}
 	all, err := a.data.client.ListMCPs(ctx, plexmcp.ListMCPsOptions{})
 	if err != nil {
@@ -186,6 +200,12 @@ func (a *verifyAPIKeyAction) grantedMCPs(ctx context.Context, id string) ([]plex
 	}
 	return out, nil
 }
+
+// unusableKeyError says why PlexMCP's own record of a key shows that the key
+// can never work, so that waiting for it would only waste the timeout.
+type unusableKeyError struct{ reason string }
+
+func (e unusableKeyError) Error() string { return e.reason }
 
 // missingMCPs names the MCPs of want that reached does not mark reachable.
 func missingMCPs(want []plexmcp.MCP, reached map[string]bool) []string {
