@@ -115,8 +115,16 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 
 	// What the key must reach, from PlexMCP's own record of its grant.
 	want, err := a.grantedMCPs(ctx, id)
-	var unusable unusableKeyError
+	var (
+		unusable unusableKeyError
+		stale    staleGrantError
+	)
 	switch {
+	case errors.As(err, &stale):
+		resp.Diagnostics.AddAttributeError(path.Root("key_id"), "PlexMCP API Key Cannot Reach Its MCPs",
+			fmt.Sprintf("%s, so it can never reach them: the action did not wait for it. Remove them from the key's "+
+				"mcp_ids (the plexmcp_mcps data source lists the MCPs that exist).", stale))
+		return
 	case errors.As(err, &unusable):
 		resp.Diagnostics.AddAttributeError(path.Root("key_id"), "PlexMCP API Key Can Never Work",
 			fmt.Sprintf("%s, so it can never work: the action did not wait for it. Check that key and key_id name "+
@@ -150,9 +158,11 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 		}
 		if time.Until(deadline) < wait {
 			resp.Diagnostics.AddError("PlexMCP API Key Does Not Work",
-				fmt.Sprintf("After %s and %d attempts, %s. Nothing was changed; with create_before_destroy and "+
-					"on_failure = halt the key it replaces is still active. Check the key's permissions, then run "+
-					"terraform apply again, or raise this action's timeout if PlexMCP needs longer.",
+				fmt.Sprintf("After %s and %d attempts, %s. The key was created and is in state, but it is not "+
+					"verified: with create_before_destroy and on_failure = halt, the key it replaces was not revoked and "+
+					"still works. The next terraform apply revokes that old key without verifying the new one again, so "+
+					"check the new key first (its permissions, or whether PlexMCP needs longer: raise this action's "+
+					"timeout), or taint it (terraform taint) to make another.",
 					formatDuration(timeout), attempt, why))
 			return
 		}
@@ -193,12 +203,30 @@ func (a *verifyAPIKeyAction) grantedMCPs(ctx context.Context, id string) ([]plex
 		byID[m.ID] = m
 	}
 	out := make([]plexmcp.MCP, 0, len(k.Permissions.MCPIDs))
-	for _, id := range k.Permissions.MCPIDs {
-		if m, ok := byID[id]; ok {
+	var gone []string
+	for _, mcpID := range k.Permissions.MCPIDs {
+		if m, ok := byID[mcpID]; ok {
 			out = append(out, m)
+		} else {
+			gone = append(gone, mcpID)
 		}
 	}
+	if len(gone) > 0 {
+		// A grant the key can never meet: say so now rather than wait.
+		return nil, staleGrantError{id: id, mcpIDs: gone}
+	}
 	return out, nil
+}
+
+// staleGrantError is a key granted MCPs that the organisation no longer
+// has (an MCP deleted after the grant): it can never reach them.
+type staleGrantError struct {
+	id     string
+	mcpIDs []string
+}
+
+func (e staleGrantError) Error() string {
+	return fmt.Sprintf("API key %s is granted MCP id(s) %s, which the organisation no longer has", e.id, strings.Join(e.mcpIDs, ", "))
 }
 
 // unusableKeyError says why PlexMCP's own record of a key shows that the key

@@ -2,8 +2,11 @@ package provider_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -186,7 +189,7 @@ func TestAccVerifyAPIKeyAction_rotationHaltsUntilPropagated(t *testing.T) {
 					},
 					Config: verifiedRotationConfig(srv, "2", "1s", true),
 					ExpectError: acctest.Message("PlexMCP API Key Does Not Work", "After 1s and",
-						"PlexMCP does not accept the key yet (401)", "the key it replaces is still active"),
+						"PlexMCP does not accept the key yet (401)", "the key it replaces was not revoked and still works"),
 				},
 				{
 					PreConfig: func() {
@@ -276,6 +279,74 @@ action "plexmcp_verify_api_key" "revoked" {
 			t.Errorf("the action probed the revoked key %d time(s); it can tell from PlexMCP's record that it never works", n)
 		}
 	})
+}
+
+// A key granted an MCP the organisation does not have can never meet its
+// grant; the action says so at once instead of waiting out its timeout. Only
+// a PlexMCP server holds such a grant (it stores unknown ids without a
+// word), so the test makes it through the server's API directly, as a
+// dashboard or another tool could: the provider's client refuses it.
+func TestAccVerifyAPIKeyAction_staleGrant(t *testing.T) {
+	srv := acctest.StartAPI(t, refserver.APIServer)
+	const gone = "9e1f0c7a-5b2d-4e83-a6f4-0d9c8b7a6e51"
+	body := fmt.Sprintf(`{"name":"stale","mcp_access_mode":"selected","allowed_mcp_ids":[%q,%q]}`,
+		acctest.MCPID(srv, acctest.MCPWeather), gone)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.BaseURL+"/api-keys", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "ApiKey "+srv.AdminKey())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var made struct{ ID, Key string }
+	if err := json.NewDecoder(resp.Body).Decode(&made); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating the key: HTTP %d, %v", resp.StatusCode, err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.Factories(),
+		TerraformVersionChecks:   actionVersions,
+		Steps: []resource.TestStep{{
+			ConfigVariables: config.Variables{
+				"key":    config.StringVariable(made.Key),
+				"key_id": config.StringVariable(made.ID),
+			},
+			Config: acctest.ProviderConfig(srv) + `
+variable "key" {
+  type      = string
+  sensitive = true
+}
+
+variable "key_id" {
+  type = string
+}
+
+resource "terraform_data" "verify" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.plexmcp_verify_api_key.stale]
+    }
+  }
+}
+
+action "plexmcp_verify_api_key" "stale" {
+  config {
+    key     = var.key
+    key_id  = var.key_id
+    timeout = "10s"
+  }
+}
+`,
+			ExpectError: acctest.Message("PlexMCP API Key Cannot Reach Its MCPs", gone, "no longer has"),
+		}},
+	})
+	if n := srv.RequestCounts()["POST /mcp"]; n != 0 {
+		t.Errorf("the action probed a key it can tell will never meet its grant, %d time(s)", n)
+	}
 }
 
 // The action checks every MCP of the key's grant (that of key_id, read with
