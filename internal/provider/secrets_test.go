@@ -279,7 +279,9 @@ resource "plexmcp_api_key" "second" {
 // terraformShow runs `terraform show` (human-readable, as a user or a CI log
 // would see it) on the state in the harness's working directory under
 // workRoot. The harness's own provider server lives only while it runs a
-// command, so a second in-process server is started for show to reattach to.
+// command, so a second in-process server is started for show to reattach
+// to. It is not acctest.CLI, which hides keys in what it returns: this test
+// must see the raw output to look for them.
 func terraformShow(ctx context.Context, t *testing.T, workRoot string) (string, error) {
 	states, err := filepath.Glob(filepath.Join(workRoot, "work*", "terraform.tfstate"))
 	if err != nil || len(states) != 1 {
