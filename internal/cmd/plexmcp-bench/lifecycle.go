@@ -101,6 +101,7 @@ func medianOf[V int64 | time.Duration | float64](vs []V) V {
 func wallOf(r runResult) time.Duration        { return r.wall }
 func cpuOf(r runResult) time.Duration         { return r.cpu }
 func providerCPUOf(r runResult) time.Duration { return r.providerCPU }
+func benchCPUOf(r runResult) time.Duration    { return r.benchCPU }
 func providerHWMOf(r runResult) int64         { return r.providerHWM }
 func terraformHWMOf(r runResult) int64        { return r.terraformHWM }
 

@@ -278,8 +278,18 @@ func TestRefreshRequests(t *testing.T) {
 func TestReportVerdicts(t *testing.T) {
 	t.Parallel()
 	s := func(d float64) time.Duration { return time.Duration(d * float64(time.Second)) }
-	phases := func(apply, plan float64, get string, keys int) round {
-		r := round{apply: runResult{wall: s(apply)}, plan: runResult{wall: s(plan)}, destroy: runResult{wall: s(1)}}
+	// A provider uses half its wall time in CPU, unless cpu says (apply,
+	// plan).
+	phases := func(apply, plan float64, get string, keys int, cpu ...float64) round {
+		applyCPU, planCPU := apply/2, plan/2
+		if len(cpu) == 2 {
+			applyCPU, planCPU = cpu[0], cpu[1]
+		}
+		r := round{
+			apply:   runResult{wall: s(apply), providerCPU: s(applyCPU)},
+			plan:    runResult{wall: s(plan), providerCPU: s(planCPU)},
+			destroy: runResult{wall: s(1)},
+		}
 		if get != "" {
 			r.planRequests = map[string]int{get: keys}
 		}
@@ -301,8 +311,8 @@ func TestReportVerdicts(t *testing.T) {
 		lifecycles: []lifecycle{
 			{rounds: []round{phases(0.5, 0.2, "", 0)}},
 			{rounds: []round{phases(2, 1, "", 0)}},
-			{rounds: []round{phases(2.2, 1.1, "GET /v1/api-keys/{id}", 10)}},
-			{rounds: []round{phases(2.3, 1.05, "GET /api/v1/api-keys/{id}", 9)}},
+			{rounds: []round{phases(2.2, 1.1, "GET /v1/api-keys/{id}", 10, 1.08, 0.55)}},
+			{rounds: []round{phases(2.3, 1.05, "GET /api/v1/api-keys/{id}", 9, 1.2, 0.52)}},
 		},
 		throttled: []throttledRun{
 			{api: apiHosted, headers: true, keys: 40, rate: 5, wall: s(10.4), requests: 40},
@@ -324,18 +334,20 @@ func TestReportVerdicts(t *testing.T) {
 	want := []string{
 		"apply of 10 … met",                // 2.2 / 2 = 1.10
 		"plan (refresh) of … met",          // 1.1 / 1 = 1.10
+		"the provider's own … met",         // +8% and +10% of the floor's 1 s and 0.5 s
 		"exactly one GET … met",            // 10 GETs for 10 keys
 		"throttled apply with … met",       // 10.4 / 8 = 1.30
 		"throttled apply without … MISSED", // 12.1 / 8 > 1.5
 		"apply of 10 … MISSED",             // 2.3 / 2 = 1.15
 		"plan (refresh) of … met",          // 1.05
+		"the provider's own … MISSED",      // +20% in apply
 		"exactly one GET … MISSED",         // 9 GETs for 10 keys
 		"throttled apply without … met",    // 24 / 16 = 1.5
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("verdicts mismatch (-want +got):\n%s\nreport:\n%s", diff, out.String())
 	}
-	for _, s := range []string{"2.20s (1.10×)", "0.50s (0.25×)", "2.00s (1.00×)", "round by round 1.10–1.10×"} {
+	for _, s := range []string{"2.20s (1.10×)", "0.50s (0.25×)", "2.00s (1.00×)", "round by round 1.10–1.10×", "+8.0% / +10.0%", "+20.0% / +4.0%"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("the report lacks %q:\n%s", s, out.String())
 		}

@@ -53,6 +53,16 @@ func statChildrenCPU(stat []byte) time.Duration {
 	return time.Duration(cu+cs) * clockTick
 }
 
+// selfCPU is the user and system time this process has used, its
+// reference servers' included.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // Arguments of waitid(2) that the syscall package does not name.
 const (
 	pPID    = 1          // P_PID: wait for the process whose id is given

@@ -18,6 +18,10 @@ const (
 	targetRefresh = 1.10
 )
 
+// targetOwnCPU bounds the provider's own cost: the CPU its process uses
+// over what the framework floor's uses, as a share of the latter.
+const targetOwnCPU = 0.10
+
 // report is everything measured, ready to print.
 type report struct {
 	opts       options
@@ -111,6 +115,9 @@ func (r report) writeComparison(w io.Writer) error {
 		}
 		return over(applyPhase) + " / " + over(planPhase)
 	})
+	row("CPU of this process (the server), apply / plan", func(_ *subject, l lifecycle) string {
+		return applyPlan(l, benchCPUOf)
+	})
 	row("peak memory in apply, provider", func(s *subject, l lifecycle) string {
 		if s.role == roleData {
 			return ""
@@ -153,9 +160,18 @@ func (r report) writeTargets(w io.Writer, api string) error {
 	} {
 		got := ratio(median(prov, t.phase, wallOf), median(fw, t.phase, wallOf))
 		lo, hi := minMax(pairedRatios(prov, fw, t.phase))
-		fmt.Fprintf(tw, "  %s ≤ %.2f× the framework floor\t%.2f× (round by round %.2f–%.2f×)\t%s\n",
+		fmt.Fprintf(tw, "  %s ≤ %.2f× the framework floor\t%.3f× (round by round %.2f–%.2f×)\t%s\n",
 			t.what, t.target, got, lo, hi, verdict(got <= t.target))
 	}
+	own := func(phase func(round) runResult) (float64, time.Duration, time.Duration) {
+		p, f := median(prov, phase, providerCPUOf), median(fw, phase, providerCPUOf)
+		return ratio(p-f, f), p - f, f
+	}
+	ownApply, overApply, floorApply := own(applyPhase)
+	ownPlan, overPlan, floorPlan := own(planPhase)
+	fmt.Fprintf(tw, "  the provider's own CPU ≤ %.0f%% of the framework floor's, apply / plan\t%+.1f%% / %+.1f%% (%s / %s over %s / %s)\t%s\n",
+		targetOwnCPU*100, ownApply*100, ownPlan*100, signedSecs(overApply), signedSecs(overPlan), secs(floorApply), secs(floorPlan),
+		verdict(ownApply <= targetOwnCPU && ownPlan <= targetOwnCPU))
 	getRoute, listRoute, err := routes(srv.srv)
 	if err != nil {
 		return err

@@ -15,7 +15,10 @@ type runResult struct {
 	wall time.Duration
 	// cpu is user+system time of terraform and of the providers it
 	// started and waited for; providerCPU is the providers' part.
-	cpu, providerCPU          time.Duration
+	cpu, providerCPU time.Duration
+	// benchCPU is what this process used meanwhile: the reference server
+	// the provider talks to, on the same cores, and the sampling.
+	benchCPU                  time.Duration
 	providerHWM, terraformHWM int64 // peak resident memory, bytes; 0 if never seen
 }
 
@@ -37,6 +40,7 @@ func (b *bench) terraform(ctx context.Context, dir string, env []string, args ..
 	defer out.Close()
 	cmd.Stdout, cmd.Stderr = out, out
 
+	benchBefore := selfCPU()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return runResult{}, err
@@ -65,6 +69,7 @@ func (b *bench) terraform(ctx context.Context, dir string, env []string, args ..
 	// says how much CPU the providers it waited for used, to the tick.
 	waitErr := waitExited(cmd.Process.Pid)
 	res.wall = time.Since(start)
+	res.benchCPU = selfCPU() - benchBefore
 	res.providerCPU = childrenCPU(cmd.Process.Pid)
 	close(done)
 	<-sampled
