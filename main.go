@@ -4,8 +4,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -21,13 +24,46 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 	quietUnreadLogs()
+	stopProfile := startCPUProfile()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/plexmcp/plexmcp",
 		Debug:   debug,
 	})
+	stopProfile()
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// cpuProfileEnv names a folder where each provider process writes a CPU
+// profile of itself, cpu-<pid>.pprof, for performance work (make bench
+// BENCHARGS=-cpuprofile=DIR sets it). Unset, the default, nothing is
+// profiled. Terraform ends a provider by asking it to shut down, so Serve
+// returns and the profile is complete.
+const cpuProfileEnv = "PLEXMCP_PROVIDER_CPUPROFILE"
+
+// startCPUProfile starts the CPU profile cpuProfileEnv asks for, and
+// returns what stops it. A profile that cannot start is reported on
+// stderr, which Terraform logs, and the provider runs on.
+func startCPUProfile() (stop func()) {
+	dir := os.Getenv(cpuProfileEnv)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid())))
+	if err != nil {
+		log.Printf("%s: %v", cpuProfileEnv, err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Printf("%s: %v", cpuProfileEnv, err)
+		_ = f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
 	}
 }
 

@@ -134,9 +134,15 @@ func (c *Client) do(ctx context.Context, r request) (*reply, error) {
 	if r.maxRetries >= 0 {
 		retries = r.maxRetries
 	}
+	// Without a Logger, go-retryablehttp is given none: it would build
+	// and scrub a line per attempt only for it to be dropped.
+	var logger any
+	if c.log.logger != nil {
+		logger = retryableLogger{ctx: ctx, sink: c.log}
+	}
 	rc := &retryablehttp.Client{
 		HTTPClient:   c.httpClient,
-		Logger:       retryableLogger{ctx: ctx, sink: c.log},
+		Logger:       logger,
 		RetryWaitMin: c.waitMin,
 		RetryWaitMax: c.waitMax,
 		RetryMax:     retries,

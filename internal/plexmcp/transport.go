@@ -58,19 +58,26 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(out)
 	elapsed := time.Since(start)
 
-	fields := map[string]any{
-		"method":   req.Method,
-		"path":     pathOnly(req.URL),
-		"attempt":  attempt,
-		"duration": elapsed.Round(time.Microsecond).String(),
+	// The line is built only for a Logger: a provider with its logs off
+	// has none, and Terraform makes a request per key per refresh.
+	var fields map[string]any
+	if t.log.logger != nil {
+		fields = map[string]any{
+			"method":   req.Method,
+			"path":     pathOnly(req.URL),
+			"attempt":  attempt,
+			"duration": elapsed.Round(time.Microsecond).String(),
+		}
 	}
 	if err != nil {
 		cancel()
 		if g != nil {
 			g.done(nil, 0, false)
 		}
-		fields["error"] = err
-		t.log.log(ctx, LevelDebug, "PlexMCP API request failed", fields)
+		if fields != nil {
+			fields["error"] = err
+			t.log.log(ctx, LevelDebug, "PlexMCP API request failed", fields)
+		}
 		return nil, err
 	}
 	if t.skew != nil {
@@ -80,8 +87,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		hint, ok := t.hint(st, resp)
 		g.done(resp, hint, ok)
 	}
-	fields["status"] = resp.StatusCode
-	t.log.log(ctx, LevelDebug, "PlexMCP API request", fields)
+	if fields != nil {
+		fields["status"] = resp.StatusCode
+		t.log.log(ctx, LevelDebug, "PlexMCP API request", fields)
+	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }

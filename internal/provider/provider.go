@@ -242,6 +242,11 @@ func (p *plexmcpProvider) Configure(ctx context.Context, req provider.ConfigureR
 		Logger:         tflogLogger{},
 		Now:            p.now,
 	}
+	if providerLogsOff() {
+		// Every line would be dropped: spare the client building them
+		// (two per request, each scrubbed field by field).
+		clientCfg.Logger = nil
+	}
 	if endpoint.Detect {
 		// Leaving both open is what asks the client to detect the API; a
 		// test may stand in for PlexMCP's public URL.

@@ -23,10 +23,19 @@ type attributeGetter interface {
 // measurable share of a large plan, and reading attributes into a full
 // model by name left the other fields silently null. A narrow struct read
 // here has only the fields it needs, each one read: a field that is not in
-// it does not compile.
+// it does not compile. The attributes are read straight from the Raw value
+// where the schema allows (model_codec.go), else one by one through the
+// framework.
 func readAttributes[T any](ctx context.Context, src attributeGetter, dst *T) diag.Diagnostics {
-	var diags diag.Diagnostics
 	v := reflect.ValueOf(dst).Elem()
+	if raw, schema, ok := rawOf(src); ok {
+		if c := codecFor(ctx, v.Type(), schema); c != nil {
+			if diags, ok := c.decode(ctx, raw, v); ok {
+				return diags
+			}
+		}
+	}
+	var diags diag.Diagnostics
 	for i, name := range attributeNames(v.Type()) {
 		diags.Append(src.GetAttribute(ctx, path.Root(name), v.Field(i).Addr().Interface())...)
 	}

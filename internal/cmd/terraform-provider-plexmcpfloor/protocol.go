@@ -16,6 +16,10 @@ type protocolServer struct {
 	tfprotov6.ProviderServer
 	types    map[string]tftypes.Type
 	computed map[string][]string // each resource type's top-level computed attributes
+	// identities holds the identity type of each resource type that has
+	// one. Terraform 1.12 and later keep identities, and expect one back
+	// from every apply.
+	identities map[string]tftypes.Type
 }
 
 func newProtocolServer(ctx context.Context, framework tfprotov6.ProviderServer) (*protocolServer, error) {
@@ -26,7 +30,12 @@ func newProtocolServer(ctx context.Context, framework tfprotov6.ProviderServer) 
 	if len(resp.Diagnostics) > 0 {
 		return nil, fmt.Errorf("schema: %s: %s", resp.Diagnostics[0].Summary, resp.Diagnostics[0].Detail)
 	}
-	s := &protocolServer{ProviderServer: framework, types: map[string]tftypes.Type{}, computed: map[string][]string{}}
+	s := &protocolServer{
+		ProviderServer: framework,
+		types:          map[string]tftypes.Type{},
+		computed:       map[string][]string{},
+		identities:     map[string]tftypes.Type{},
+	}
 	for name, schema := range resp.ResourceSchemas {
 		s.types[name] = schema.ValueType()
 		for _, a := range schema.Block.Attributes {
@@ -34,6 +43,16 @@ func newProtocolServer(ctx context.Context, framework tfprotov6.ProviderServer) 
 				s.computed[name] = append(s.computed[name], a.Name)
 			}
 		}
+	}
+	ids, err := framework.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
+	if err != nil {
+		return nil, err
+	}
+	if len(ids.Diagnostics) > 0 {
+		return nil, fmt.Errorf("identity schema: %s: %s", ids.Diagnostics[0].Summary, ids.Diagnostics[0].Detail)
+	}
+	for name, schema := range ids.IdentitySchemas {
+		s.identities[name] = schema.ValueType()
 	}
 	return s, nil
 }
@@ -68,8 +87,9 @@ func (s *protocolServer) UpgradeResourceState(_ context.Context, req *tfprotov6.
 	return &tfprotov6.UpgradeResourceStateResponse{UpgradedState: &dv}, nil
 }
 
+// ReadResource hands back what Terraform has, identity included.
 func (s *protocolServer) ReadResource(_ context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	return &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}, nil
+	return &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private, NewIdentity: req.CurrentIdentity}, nil
 }
 
 // PlanResourceChange accepts Terraform's proposed state, except on create,
@@ -83,7 +103,9 @@ func (s *protocolServer) PlanResourceChange(_ context.Context, req *tfprotov6.Pl
 	if err != nil {
 		return nil, err
 	}
-	unchanged := &tfprotov6.PlanResourceChangeResponse{PlannedState: req.ProposedNewState, PlannedPrivate: req.PriorPrivate}
+	unchanged := &tfprotov6.PlanResourceChangeResponse{
+		PlannedState: req.ProposedNewState, PlannedPrivate: req.PriorPrivate, PlannedIdentity: req.PriorIdentity,
+	}
 	if !prior.IsNull() {
 		return unchanged, nil
 	}
@@ -130,5 +152,19 @@ func (s *protocolServer) ApplyResourceChange(_ context.Context, req *tfprotov6.A
 	if err != nil {
 		return nil, err
 	}
-	return &tfprotov6.ApplyResourceChangeResponse{NewState: &dv, Private: req.PlannedPrivate}, nil
+	resp := &tfprotov6.ApplyResourceChangeResponse{NewState: &dv, Private: req.PlannedPrivate}
+	// Terraform before 1.12 drops the identity on the wire; building it
+	// is the one thing the floor does for newer versions alone.
+	if it, ok := s.identities[req.TypeName]; ok {
+		id, err := identityFrom(v, it)
+		if err != nil {
+			return nil, err
+		}
+		idv, err := tfprotov6.NewDynamicValue(it, id)
+		if err != nil {
+			return nil, err
+		}
+		resp.NewIdentity = &tfprotov6.ResourceIdentityData{IdentityData: &idv}
+	}
+	return resp, nil
 }
