@@ -328,7 +328,8 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 
 // SettleCreate finds the keys a failed create may have made (p comes from
 // a *CreateUncertainError or CreatedAPIKey.Pending), revokes them, and
-// returns their ids. Where the API lists no keys it is an
+// returns their ids. It never revokes p.Keep, the key a create that
+// succeeded in the end returned. Where the API lists no keys it is an
 // *UnsupportedError.
 func (c *Client) SettleCreate(ctx context.Context, p PendingCreate) ([]string, error) {
 	o, err := c.ops(ctx)
