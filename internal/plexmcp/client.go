@@ -208,8 +208,18 @@ func (c *Client) attachTransport() {
 	}
 	hc := *c.base
 	hc.Transport = &transport{base: rt, timeout: c.timeout, log: c.log, skew: &c.shared.skew, now: c.now}
+	hc.CheckRedirect = refuseRedirects
 	c.httpClient = &hc
 }
+
+// refuseRedirects hands a 3xx back to the caller as the answer. Neither
+// API redirects, and following one would re-send the request, credential
+// included, wherever the Location says: net/http keeps Authorization for
+// any port of the same host and X-API-Key (the proxy's credential) for any
+// host at all, turns a POST into a GET on 301 and 302, and would resend a
+// create elsewhere on 307 and 308. A redirect comes back as an *APIError
+// with its status, like any other answer that is not a success.
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // WithAPIKey returns a client with the same settings, connection pool and
 // API detection that authenticates with key instead. It gets its own
@@ -318,7 +328,8 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 
 // SettleCreate finds the keys a failed create may have made (p comes from
 // a *CreateUncertainError or CreatedAPIKey.Pending), revokes them, and
-// returns their ids. Where the API lists no keys it is an
+// returns their ids. It never revokes p.Keep, the key a create that
+// succeeded in the end returned. Where the API lists no keys it is an
 // *UnsupportedError.
 func (c *Client) SettleCreate(ctx context.Context, p PendingCreate) ([]string, error) {
 	o, err := c.ops(ctx)

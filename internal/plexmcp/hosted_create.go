@@ -161,7 +161,7 @@ func (h *hostedAPI) settle(ctx context.Context, name string, windowsFn func() []
 func (h *hostedAPI) sweep(ctx context.Context, name string, windows []window, created *CreatedAPIKey) {
 	if _, err := h.settle(ctx, name, func() []window { return h.serverWindows(windows) }, created.ID); err != nil {
 		from, to := h.span(windows)
-		created.Pending = &PendingCreate{Name: name, From: from, To: to}
+		created.Pending = &PendingCreate{Name: name, From: from, To: to, Keep: created.ID}
 		h.c.log.log(ctx, LevelWarn, "PlexMCP API key created, but the client could not look for a late commit of an earlier attempt; settle it later", map[string]any{
 			"name": name, "error": err,
 		})
@@ -175,7 +175,7 @@ func (h *hostedAPI) settleCreate(ctx context.Context, p PendingCreate) ([]string
 		return nil, err
 	}
 	defer unlock()
-	return h.settle(ctx, name, func() []window { return []window{{from: p.From, to: p.To}} }, "")
+	return h.settle(ctx, name, func() []window { return []window{{from: p.From, to: p.To}} }, p.Keep)
 }
 
 // serverWindows converts windows to the server's clock, widened by

@@ -482,17 +482,31 @@ func TestLogLines(t *testing.T) {
 
 func TestBackoff(t *testing.T) {
 	t.Parallel()
-	now := time.Now()
-	resp := func(status int, headers ...string) *http.Response {
-		h := http.Header{}
-		for i := 0; i+1 < len(headers); i += 2 {
-			h.Set(headers[i], headers[i+1])
+	// resp builds the answer when the subtest runs: the subtests are
+	// parallel, so on a busy machine they may start seconds after the
+	// table is built, and a Retry-After date or X-RateLimit-Reset computed
+	// then would already be in the past.
+	resp := func(status int, headers ...func(now time.Time) (string, string)) func(now time.Time) *http.Response {
+		return func(now time.Time) *http.Response {
+			h := http.Header{}
+			for _, hd := range headers {
+				h.Set(hd(now))
+			}
+			return &http.Response{StatusCode: status, Header: h}
 		}
-		return &http.Response{StatusCode: status, Header: h}
+	}
+	header := func(name, value string) func(time.Time) (string, string) {
+		return func(time.Time) (string, string) { return name, value }
+	}
+	dateIn := func(d time.Duration) func(time.Time) (string, string) {
+		return func(now time.Time) (string, string) { return "Retry-After", now.Add(d).UTC().Format(http.TimeFormat) }
+	}
+	resetIn := func(d time.Duration) func(time.Time) (string, string) {
+		return func(now time.Time) (string, string) { return "X-RateLimit-Reset", fmt.Sprint(now.Add(d).Unix()) }
 	}
 	const minWait, maxWait = 100 * time.Millisecond, 10 * time.Second
 	tests := map[string]struct {
-		resp     *http.Response
+		resp     func(now time.Time) *http.Response // nil: a transport error
 		attempt  int
 		low, max time.Duration // the wait must lie in [low, max]
 	}{
@@ -500,23 +514,27 @@ func TestBackoff(t *testing.T) {
 		"transport error, third retry": {attempt: 2, low: 4 * minWait, max: 5 * minWait},
 		"exponential is capped":        {attempt: 20, low: maxWait, max: maxWait},
 		"absurd attempt number":        {attempt: 1000, low: maxWait, max: maxWait},
-		"500 ignores Retry-After":      {resp: resp(500, "Retry-After", "5"), low: minWait, max: minWait * 5 / 4},
-		"503 Retry-After seconds":      {resp: resp(503, "Retry-After", "2"), low: 2 * time.Second, max: 2200 * time.Millisecond},
-		"503 Retry-After date":         {resp: resp(503, "Retry-After", now.Add(4*time.Second).UTC().Format(http.TimeFormat)), low: 2 * time.Second, max: 4400 * time.Millisecond},
-		"503 Retry-After date in past": {resp: resp(503, "Retry-After", now.Add(-time.Hour).UTC().Format(http.TimeFormat)), low: 0, max: 0},
-		"503 Retry-After huge":         {resp: resp(503, "Retry-After", "100000"), low: maxWait, max: maxWait},
-		"503 Retry-After garbage":      {resp: resp(503, "Retry-After", "soon"), low: minWait, max: minWait * 5 / 4},
-		"503 Retry-After negative":     {resp: resp(503, "Retry-After", "-3"), low: minWait, max: minWait * 5 / 4},
-		"503 X-RateLimit-Reset only":   {resp: resp(503, "X-RateLimit-Reset", fmt.Sprint(now.Add(3*time.Second).Unix())), low: time.Second, max: 3300 * time.Millisecond},
+		"500 ignores Retry-After":      {resp: resp(500, header("Retry-After", "5")), low: minWait, max: minWait * 5 / 4},
+		"503 Retry-After seconds":      {resp: resp(503, header("Retry-After", "2")), low: 2 * time.Second, max: 2200 * time.Millisecond},
+		"503 Retry-After date":         {resp: resp(503, dateIn(4*time.Second)), low: 2 * time.Second, max: 4400 * time.Millisecond},
+		"503 Retry-After date in past": {resp: resp(503, dateIn(-time.Hour)), low: 0, max: 0},
+		"503 Retry-After huge":         {resp: resp(503, header("Retry-After", "100000")), low: maxWait, max: maxWait},
+		"503 Retry-After garbage":      {resp: resp(503, header("Retry-After", "soon")), low: minWait, max: minWait * 5 / 4},
+		"503 Retry-After negative":     {resp: resp(503, header("Retry-After", "-3")), low: minWait, max: minWait * 5 / 4},
+		"503 X-RateLimit-Reset only":   {resp: resp(503, resetIn(3*time.Second)), low: time.Second, max: 3300 * time.Millisecond},
 		// A 429 is waited out in the pacer's queue, not here.
-		"429 goes back to the queue": {resp: resp(429, "Retry-After", "3"), low: 0, max: 0},
+		"429 goes back to the queue": {resp: resp(429, header("Retry-After", "3")), low: 0, max: 0},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			st := &callState{ctx: context.Background(), pacer: newPacer(minWait, maxWait)}
 			for range 20 { // jitter: every draw must be in range
-				got := st.backoff(minWait, maxWait, tc.attempt, tc.resp)
+				var r *http.Response
+				if tc.resp != nil {
+					r = tc.resp(time.Now())
+				}
+				got := st.backoff(minWait, maxWait, tc.attempt, r)
 				if got < tc.low || got > tc.max {
 					t.Fatalf("backoff = %v, want within [%v, %v]", got, tc.low, tc.max)
 				}

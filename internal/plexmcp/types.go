@@ -111,6 +111,11 @@ type ListAPIKeysOptions struct {
 type PendingCreate struct {
 	Name     string
 	From, To time.Time
+	// Keep is the id of the key the create did return (set in
+	// CreatedAPIKey.Pending, "" for a create that failed). It has the same
+	// name and may fall inside the window, and SettleCreate never revokes
+	// it, also from a client that did not make it (the next run).
+	Keep string
 }
 
 // MCP is an MCP server registered with the organisation.

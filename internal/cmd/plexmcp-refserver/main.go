@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"syscall"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/refserver"
@@ -40,9 +41,27 @@ func main() {
 	case errors.Is(err, errUsage):
 		os.Exit(2) // the flag package has already explained
 	default:
-		fmt.Fprintln(os.Stderr, "plexmcp-refserver:", err)
+		fmt.Fprintln(redactingWriter{os.Stderr}, "plexmcp-refserver:", err)
 		os.Exit(1)
 	}
+}
+
+// keyShaped matches PlexMCP keys of every documented format (pmcp_ keys and
+// the older pk_live_ and pk_test_ ones); the first group is what stays
+// readable, at most the 12 characters of a key's public prefix.
+var keyShaped = regexp.MustCompile(`(pmcp_[0-9A-Za-z]{0,7}|pk_(?:live|test)_)[0-9A-Za-z]+`)
+
+// redactingWriter keeps keys out of the program's own messages on stderr.
+// The flag package quotes a bad flag value, and a stray argument is echoed:
+// both are where a key lands when a shell word is misplaced (for example
+// "-admin-key= $PLEXMCP_API_KEY"). Each message arrives in one Write.
+type redactingWriter struct{ w io.Writer }
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	if _, err := r.w.Write(keyShaped.ReplaceAll(p, []byte("${1}[redacted]"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 var errUsage = errors.New("usage error")
@@ -51,7 +70,10 @@ var errUsage = errors.New("usage error")
 // tests can drive it with a context and pipes.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plexmcp-refserver", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The access log (AccessLog below) redacts paths itself; what the
+	// program writes about its command line goes through the same kind of
+	// filter, since the contract keeps keys off stderr.
+	fs.SetOutput(redactingWriter{stderr})
 	listen := fs.String("listen", "127.0.0.1:8089", "`address` to listen on; 127.0.0.1:0 picks a free port")
 	adminKey := fs.String("admin-key", "", "bootstrap `key` of the first organisation, a pmcp_01 key (default $PLEXMCP_API_KEY, else a generated one)")
 	statePath := fs.String("state", "", "`file` that keeps keys and usage across restarts (default: memory only)")
@@ -76,12 +98,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "unexpected arguments: %q\n", fs.Args())
+		fmt.Fprintf(fs.Output(), "unexpected arguments: %q\n", fs.Args())
 		fs.Usage()
 		return errUsage
 	}
 	if *api != refserver.APIHosted && *api != refserver.APIServer {
-		fmt.Fprintf(stderr, "invalid value %q for flag -api: want %s or %s\n", *api, refserver.APIHosted, refserver.APIServer)
+		fmt.Fprintf(fs.Output(), "invalid value %q for flag -api: want %s or %s\n", *api, refserver.APIHosted, refserver.APIServer)
 		fs.Usage()
 		return errUsage
 	}

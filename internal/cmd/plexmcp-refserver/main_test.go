@@ -273,6 +273,33 @@ func TestRunRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestRunNeverEchoesAKey misplaces a key on the command line, as a shell
+// word in the wrong place does: the usage errors must not print it.
+func TestRunNeverEchoesAKey(t *testing.T) {
+	t.Setenv("PLEXMCP_API_KEY", "")
+	t.Setenv("PLEXMCP_SECOND_ORG_API_KEY", "")
+	key := refserver.NewBootstrapKey()
+	for name, args := range map[string][]string{
+		"a stray argument":         {"-listen", "127.0.0.1:0", "-admin-key=", key},
+		"a numeric flag's value":   {"-rate-limit", key},
+		"a duration flag's value":  {"-key-propagation", key},
+		"the -api flag's value":    {"-api", key},
+		"a legacy key, stray":      {"pk_live_AbCdEfGhIjKlMnOpQrStUvWxYz012345abcdef"},
+		"a key with a scheme word": {"ApiKey", key},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), args, &stdout, &stderr); !errors.Is(err, errUsage) {
+				t.Errorf("run = %v, want a usage error", err)
+			}
+			secret := args[len(args)-1]
+			if stderr.Len() == 0 || strings.Contains(stderr.String(), secret[12:]) {
+				t.Errorf("stderr is empty or holds the key:\n%s", testsecrets.Hide(stderr.String(), secret))
+			}
+		})
+	}
+}
+
 func TestRunServesAPlexMCPServer(t *testing.T) {
 	p := start(t, "-listen", "127.0.0.1:0", "-api", "server", "-key-quota", "2")
 	base, key := p.vars["PLEXMCP_BASE_URL"], p.vars["PLEXMCP_API_KEY"]
