@@ -549,7 +549,8 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		// An earlier attempt of this create may have left another key the
 		// client could not look for. Keep the record, so that destroying
 		// this key settles it too, and tell the user now.
-		record, _ := json.Marshal(pendingRecord{Name: created.Pending.Name, From: created.Pending.From, To: created.Pending.To})
+		record, _ := json.Marshal(pendingRecord{Name: created.Pending.Name, From: created.Pending.From, To: created.Pending.To,
+			Keep: created.Pending.Keep})
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateUnsettled, record)...)
 		resp.Diagnostics.AddWarning("Another PlexMCP API Key May Exist",
 			pendingExplanation(*created.Pending)+" The key this apply created is "+created.ID+"; the other one, if it "+
@@ -563,11 +564,14 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 // pendingRecord).
 const privateUnsettled = "unsettled_create"
 
-// pendingRecord is a plexmcp.PendingCreate in private state.
+// pendingRecord is a plexmcp.PendingCreate in private state. Keep is the
+// key this resource holds, which settling must never revoke: it was made
+// inside the window too.
 type pendingRecord struct {
 	Name string    `json:"name"`
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
+	Keep string    `json:"keep"`
 }
 
 // createRequest is what Create asks PlexMCP for: the planned key, with
@@ -756,7 +760,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if raw, d := req.Private.GetKey(ctx, privateUnsettled); !d.HasError() && len(raw) > 0 {
 		var record pendingRecord
 		if json.Unmarshal(raw, &record) == nil {
-			r.settle(ctx, plexmcp.PendingCreate{Name: record.Name, From: record.From, To: record.To}, &resp.Diagnostics)
+			r.settle(ctx, plexmcp.PendingCreate{Name: record.Name, From: record.From, To: record.To, Keep: record.Keep}, &resp.Diagnostics)
 		}
 	}
 }
