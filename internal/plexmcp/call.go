@@ -63,6 +63,10 @@ type reply struct {
 	// acted on it: a transport error once the request was written, or a
 	// 5xx answer.
 	uncertain bool
+	// unanswered says the last attempt got no answer at all (a timeout, a
+	// dropped connection) after it was written: a server still working on
+	// it may act on it later, not only before ended.
+	unanswered bool
 }
 
 // newRequest fills the fields every call needs.
@@ -156,6 +160,7 @@ func (c *Client) do(ctx context.Context, r request) (*reply, error) {
 	rep.ended = c.now()
 	if err != nil {
 		rep.uncertain = st.wrote.Load()
+		rep.unanswered = rep.uncertain
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w (%v)", ctxErr, err)
 		}

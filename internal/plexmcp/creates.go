@@ -19,8 +19,12 @@ import (
 // headers is good to about a second.
 const settleSlack = 3 * time.Second
 
-// window is one ambiguous attempt, by the client's clock.
-type window struct{ from, to time.Time }
+// window is one ambiguous attempt, by the client's clock. open says it got
+// no answer, so the server may still act on it after to.
+type window struct {
+	from, to time.Time
+	open     bool
+}
 
 // newIdempotencyKey returns 128 random bits, hex-encoded.
 func newIdempotencyKey() (string, error) {

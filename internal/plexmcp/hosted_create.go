@@ -73,7 +73,7 @@ func (h *hostedAPI) createAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*C
 		if !rep.uncertain {
 			return nil, err
 		}
-		windows = append(windows, window{from: rep.sent, to: rep.ended})
+		windows = append(windows, window{from: rep.sent, to: rep.ended, open: rep.unanswered})
 		h.c.log.log(ctx, LevelWarn, "PlexMCP API key create may have been applied; looking for the key before trying again", map[string]any{
 			"name": name, "error": err,
 		})
@@ -83,6 +83,12 @@ func (h *hostedAPI) createAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*C
 			return nil, &CreateUncertainError{Name: h.c.log.scrub.string(name), From: from, To: to, Findable: true, Err: errors.Join(err, serr)}
 		}
 		if budget <= 0 || ctx.Err() != nil {
+			if openEnded(windows) {
+				// Settled as of now, but an attempt that got no answer may
+				// still commit: keep a record that covers it.
+				from, to := h.span(windows)
+				return nil, &CreateUncertainError{Name: h.c.log.scrub.string(name), From: from, To: to, Findable: true, Err: err}
+			}
 			// Settled: nothing the failed attempts made is left active.
 			return nil, err
 		}
@@ -179,19 +185,42 @@ func (h *hostedAPI) settleCreate(ctx context.Context, p PendingCreate) ([]string
 }
 
 // serverWindows converts windows to the server's clock, widened by
-// settleSlack.
+// settleSlack. An attempt that got no answer may have committed any time
+// until now: its window reaches now.
 func (h *hostedAPI) serverWindows(ws []window) []window {
+	return h.serverWindowsUntil(ws, h.c.now())
+}
+
+func (h *hostedAPI) serverWindowsUntil(ws []window, until time.Time) []window {
 	skew := h.c.shared.skew.offset()
 	out := make([]window, len(ws))
 	for i, w := range ws {
-		out[i] = window{from: w.from.Add(skew - settleSlack), to: w.to.Add(skew + settleSlack)}
+		to := w.to
+		if w.open && until.After(to) {
+			to = until
+		}
+		out[i] = window{from: w.from.Add(skew - settleSlack), to: to.Add(skew + settleSlack)}
 	}
 	return out
 }
 
-// span is the server-clock window covering every ambiguous attempt.
+// openEnded reports whether one of ws got no answer.
+func openEnded(ws []window) bool {
+	for _, w := range ws {
+		if w.open {
+			return true
+		}
+	}
+	return false
+}
+
+// span is the server-clock window covering every ambiguous attempt, for a
+// record that is settled later. An attempt that got no answer may still be
+// committed by a server that is slow to finish it: the record's window
+// reaches one request timeout past now, the time a server still working on
+// it would reasonably take.
 func (h *hostedAPI) span(ws []window) (from, to time.Time) {
-	sw := h.serverWindows(ws)
+	sw := h.serverWindowsUntil(ws, h.c.now().Add(h.c.timeout))
 	from, to = sw[0].from, sw[0].to
 	for _, w := range sw[1:] {
 		if w.from.Before(from) {

@@ -38,7 +38,11 @@ type fakeKeys struct {
 	n       map[string]int
 
 	// late is a commit a dropped create makes only after the next list.
-	late        *fakeKey
+	late *fakeKey
+	// lateAfter is how long the server takes to make that late commit:
+	// the clocks of both sides (advance) move on by it first.
+	lateAfter   time.Duration
+	advance     time.Duration
 	createIdems []string
 }
 
@@ -52,7 +56,14 @@ func newFakeKeys(t *testing.T) *fakeKeys {
 	return &fakeKeys{t: t, idem: map[string]*fakeKey{}, n: map[string]int{}}
 }
 
-func (f *fakeKeys) now() time.Time { return time.Now().Add(f.skew) }
+func (f *fakeKeys) now() time.Time { return time.Now().Add(f.skew + f.advance) }
+
+// clientNow is the client's clock, moved on with the server's by advance.
+func (f *fakeKeys) clientNow() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return time.Now().Add(f.advance)
+}
 
 func (f *fakeKeys) step(kind string, script []string) string {
 	i := f.n[kind]
@@ -162,6 +173,8 @@ func (f *fakeKeys) list(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.late != nil && f.late.ID == "" {
 		// The create that dropped commits now, after this list.
+		f.advance += f.lateAfter
+		w.Header().Set("Date", f.now().UTC().Format(http.TimeFormat))
 		late := f.commit(f.late.Name)
 		*f.late = *late
 		f.keys[len(f.keys)-1] = f.late
@@ -223,6 +236,7 @@ func (f *fakeKeys) client(t *testing.T) *Client {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	cfg := fastConfig(srv.URL+"/v1", APIHosted, testKey, nil)
+	cfg.Now = f.clientNow
 	return mustNew(t, cfg)
 }
 
@@ -236,7 +250,7 @@ func TestCreateSettlement(t *testing.T) {
 	tests := map[string]struct {
 		creates, lists, revokes []string
 		honour                  bool
-		skew                    time.Duration
+		skew, lateAfter         time.Duration
 		want                    want
 	}{
 		"a success settles nothing":             {want: want{Creates: 1, SameIdem: true}},
@@ -251,6 +265,9 @@ func TestCreateSettlement(t *testing.T) {
 		"a 201 the client cannot read":          {creates: []string{"garbage", "ok"}, want: want{Creates: 2, Lists: 2, Revokes: 1}},
 		"a late commit, ignored key":            {creates: []string{"drop-late", "ok"}, want: want{Creates: 2, Lists: 2, Revokes: 1, SameIdem: true}},
 		"a late commit, honoured key: replayed": {creates: []string{"drop-late", "ok"}, honour: true, want: want{Creates: 2, Lists: 2, SameIdem: true}},
+		// The server commits the unanswered attempt well after the
+		// client gave up on it, outside any window of the attempt itself.
+		"a commit long after the hang-up": {creates: []string{"drop-late", "ok"}, lateAfter: time.Minute, want: want{Creates: 2, Lists: 2, Revokes: 1, SameIdem: true}},
 		"server clock an hour ahead":            {creates: []string{"drop", "ok"}, skew: time.Hour, want: want{Creates: 2, Lists: 2, Revokes: 1}},
 		"server clock a day behind":             {creates: []string{"drop", "ok"}, skew: -24 * time.Hour, want: want{Creates: 2, Lists: 2, Revokes: 1}},
 		"two faults in a row":                   {creates: []string{"drop", "503", "ok"}, want: want{Creates: 3, Lists: 3, Revokes: 1}},
@@ -262,7 +279,7 @@ func TestCreateSettlement(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			f := newFakeKeys(t)
-			f.creates, f.lists, f.revokes, f.honour, f.skew = tc.creates, tc.lists, tc.revokes, tc.honour, tc.skew
+			f.creates, f.lists, f.revokes, f.honour, f.skew, f.lateAfter = tc.creates, tc.lists, tc.revokes, tc.honour, tc.skew, tc.lateAfter
 			c := f.client(t)
 			k, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
 			idems := f.idems()
@@ -348,6 +365,39 @@ func TestCreateUnsettled(t *testing.T) {
 				t.Errorf("SettleCreate revoked %v, want the stray %v; still active: %v", revoked, stray, f.active("ci"))
 			}
 		})
+	}
+}
+
+// TestCreateUnansweredBudgetRunsOut covers a create whose every attempt
+// got no answer: nothing is active when the client gives up, but a server
+// still working on an attempt may commit it later, so the error is
+// findable and its window reaches past now; SettleCreate revokes what
+// commits inside it.
+func TestCreateUnansweredBudgetRunsOut(t *testing.T) {
+	t.Parallel()
+	f := newFakeKeys(t)
+	f.creates = []string{"drop-nothing"}
+	c := f.client(t)
+	_, err := c.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
+	var ue *CreateUncertainError
+	if !errors.As(err, &ue) || !ue.Findable {
+		t.Fatalf("err = %v, want a findable *CreateUncertainError", err)
+	}
+	gaveUp := f.now()
+	if !ue.To.After(gaveUp.Add(settleSlack)) {
+		t.Errorf("the window ends at %v, when the client gave up (%v): a later commit of an unanswered attempt would be missed", ue.To, gaveUp)
+	}
+	// An attempt commits a few seconds after the client gave up.
+	f.mu.Lock()
+	late := f.commit("ci")
+	late.Created = gaveUp.Add(2 * time.Second).Truncate(time.Second)
+	f.mu.Unlock()
+	revoked, err := c.SettleCreate(testCtx(t), ue.Pending())
+	if err != nil {
+		t.Fatalf("SettleCreate: %v", err)
+	}
+	if diff := cmp.Diff([]string{late.ID}, revoked); diff != "" || len(f.active("ci")) != 0 {
+		t.Errorf("SettleCreate revoked (-want +got):\n%s\nstill active: %v", diff, f.active("ci"))
 	}
 }
 
