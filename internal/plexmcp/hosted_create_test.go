@@ -268,9 +268,9 @@ func TestCreateSettlement(t *testing.T) {
 		// The server commits the unanswered attempt well after the
 		// client gave up on it, outside any window of the attempt itself.
 		"a commit long after the hang-up": {creates: []string{"drop-late", "ok"}, lateAfter: time.Minute, want: want{Creates: 2, Lists: 2, Revokes: 1, SameIdem: true}},
-		"server clock an hour ahead":            {creates: []string{"drop", "ok"}, skew: time.Hour, want: want{Creates: 2, Lists: 2, Revokes: 1}},
-		"server clock a day behind":             {creates: []string{"drop", "ok"}, skew: -24 * time.Hour, want: want{Creates: 2, Lists: 2, Revokes: 1}},
-		"two faults in a row":                   {creates: []string{"drop", "503", "ok"}, want: want{Creates: 3, Lists: 3, Revokes: 1}},
+		"server clock an hour ahead":      {creates: []string{"drop", "ok"}, skew: time.Hour, want: want{Creates: 2, Lists: 2, Revokes: 1}},
+		"server clock a day behind":       {creates: []string{"drop", "ok"}, skew: -24 * time.Hour, want: want{Creates: 2, Lists: 2, Revokes: 1}},
+		"two faults in a row":             {creates: []string{"drop", "503", "ok"}, want: want{Creates: 3, Lists: 3, Revokes: 1}},
 		"the budget runs out, settled": {
 			creates: []string{"503"}, want: want{Creates: 4, Lists: 4, SameIdem: true, Err: "unavailable"},
 		},
