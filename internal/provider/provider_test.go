@@ -182,7 +182,9 @@ func TestAccProvider_invalidKeyFormat(t *testing.T) {
 func TestAccProvider_choosingTheAPI(t *testing.T) {
 	hosted := acctest.StartAPI(t, refserver.APIHosted)
 	server := acctest.StartAPI(t, refserver.APIServer)
-	provider := func(lines string) string {
+	// withProviderBlock is a configuration of one key whose provider block
+	// holds lines.
+	withProviderBlock := func(lines string) string {
 		return acctest.RequiredProviders + "provider \"plexmcp\" {\n" + lines + "\n}\n" + oneKey
 	}
 	cases := map[string]struct {
@@ -205,7 +207,7 @@ func TestAccProvider_choosingTheAPI(t *testing.T) {
 	t.Run("cases", func(t *testing.T) {
 		for name, tc := range cases {
 			t.Run(name, func(t *testing.T) {
-				step := resource.TestStep{Config: provider(tc.config)}
+				step := resource.TestStep{Config: withProviderBlock(tc.config)}
 				if tc.err != "" {
 					step.ExpectError = regexp.MustCompile(tc.err)
 				} else {

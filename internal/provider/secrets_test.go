@@ -22,10 +22,11 @@ import (
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
-// secretsConfig is three keys; the second step renames one in place and
-// replaces another by changing its rotation trigger.
-func secretsConfig(provider, renamed, generation string) string {
-	return provider + fmt.Sprintf(`
+// secretsConfig is providerHCL (the terraform and provider blocks) and
+// three keys; the second step renames one in place and replaces another by
+// changing its rotation trigger.
+func secretsConfig(providerHCL, renamed, generation string) string {
+	return providerHCL + fmt.Sprintf(`
 resource "plexmcp_api_key" "stable" {
   name     = "stable"
   all_mcps = true
