@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -129,6 +130,10 @@ func TestAccProvider_keyFromEnvironment(t *testing.T) {
 // at all; the one key that is sent (an older key, on the hosted API) goes to
 // a server of its own, which must see it.
 func TestAccProvider_invalidKeyFormat(t *testing.T) {
+	// The checks after the subtests need them to have run.
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		t.Skipf("acceptance tests run only with %s=1", resource.EnvTfAcc)
+	}
 	acctest.EachAPI(t, func(t *testing.T, api string) {
 		refusing := acctest.StartAPI(t, api)
 		type keyCase struct {
