@@ -104,7 +104,9 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 	}
 	key := plexmcp.NewSecret(cfg.Key.ValueString())
 	if err := plexmcp.CheckAPIKey(key.Reveal(), a.data.client.API(ctx)); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("key"), "Invalid PlexMCP API Key", "The key to verify "+configProblem(err)+".")
+		// Not on the attribute: Terraform would print its line of
+		// configuration, and with it a key written there.
+		resp.Diagnostics.AddError("Invalid PlexMCP API Key", "The key to verify (key) "+configProblem(err)+".")
 		return
 	}
 	id := cfg.KeyID.ValueString()
