@@ -88,7 +88,7 @@ func idsOf(keys []seededKey, keep func(seededKey) bool) []string {
 // terraform query finds exactly the keys its filters match among 150 made
 // through the API, across pages: name_regex and status together, status
 // revoked, and name_regex alone with the keys' attributes, each key named
-// by its identity.
+// by its identity; and so does the documentation's example.
 func TestAccAPIKeyListResource_query(t *testing.T) {
 	srv := acctest.StartAPI(t, refserver.APIHosted) // The only API that lists keys to API keys.
 	keys := seedKeys(t, srv)
@@ -107,6 +107,17 @@ func TestAccAPIKeyListResource_query(t *testing.T) {
 		}
 		filter := queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(k.id)})
 		return querycheck.ExpectResourceKnownValues("plexmcp_api_key.team_a", filter, values)
+	}
+	// The documentation's example, as a user copies it, with its name filter
+	// pointed at the seeded keys: it must find every active one, more than
+	// terraform query returns from a list block by default.
+	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "list-resources", "plexmcp_api_key", "list-resource.tfquery.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exampleBlock := strings.Replace(string(example), `name_regex = "^ci-"`, `name_regex = "^team-"`, 1)
+	if exampleBlock == string(example) {
+		t.Fatal(`the list resource's example no longer filters by name_regex = "^ci-"`)
 	}
 	var listsBefore int
 	resource.ParallelTest(t, resource.TestCase{
@@ -146,8 +157,10 @@ list "plexmcp_api_key" "team_a" {
     name_regex = "^team-a-"
   }
 }
-`,
+` + exampleBlock,
 				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("plexmcp_api_key.ci", len(active)),
+					listed("plexmcp_api_key.ci", active),
 					querycheck.ExpectLength("plexmcp_api_key.active", len(active)),
 					listed("plexmcp_api_key.active", active),
 					querycheck.ExpectLength("plexmcp_api_key.revoked_b", len(revokedB)),

@@ -667,3 +667,24 @@ func TestAccAPIKeyResource_onlyActiveKey(t *testing.T) {
 		},
 	})
 }
+
+// An organisation at its plan's limit of keys gets an error that says so
+// (a PlexMCP server's 402 QUOTA_EXCEEDED, the hosted API's 403 "API key
+// limit reached for your plan"), not a generic refusal, and no key is made.
+// The bootstrap key counts toward the limit of one.
+func TestAccAPIKeyResource_keyQuota(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.Start(t, refserver.Config{API: api, KeyQuota: 1})
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			Steps: []resource.TestStep{{
+				Config: keyConfig(srv, "name = \"over-quota\"\nall_mcps = true"),
+				ExpectError: acctest.Message("Error Creating PlexMCP API Key", "reached its plan's limit of API keys",
+					"PlexMCP made no new key", "Revoke keys that are no longer used"),
+			}},
+		})
+		if keys := acctest.ActiveKeys(srv); len(keys) != 0 {
+			t.Errorf("a create over the quota left %s on the server", acctest.DescribeKeys(keys))
+		}
+	})
+}

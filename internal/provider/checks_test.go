@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -45,6 +46,13 @@ func TestAPIKeyValidator(t *testing.T) {
 			}
 			if len(tc.key) > 12 && strings.Contains(detail, tc.key[12:]) {
 				t.Error("the problem echoes the key")
+			}
+			// On the attribute, Terraform would print its line of
+			// configuration, and with it the key written there.
+			for _, d := range resp.Diagnostics {
+				if withPath, ok := d.(diag.DiagnosticWithPath); ok {
+					t.Errorf("the problem points at %s, whose line Terraform prints with the key", withPath.Path())
+				}
 			}
 		})
 	}

@@ -34,6 +34,7 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 		configErr      *plexmcp.ConfigError
 		rpcErr         *plexmcp.RPCError
 		unknownMCPs    *plexmcp.UnknownMCPsError
+		partial        *plexmcp.PartialUpdateError
 		unwrappedAsAPI = errors.As(err, &apiErr)
 	)
 	switch {
@@ -71,6 +72,20 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 		server += fmt.Sprintf(": %q", apiErr.Message)
 	}
 	server += "."
+	// A refused request changed nothing, unless a PlexMCP server had
+	// already committed part of an update, field by field: then every
+	// message says so instead.
+	unchanged := " Nothing was created or changed."
+	if errors.As(err, &partial) {
+		unchanged = ""
+		if partial.Current != nil {
+			server += "\n\nPlexMCP applied part of the change before it refused the rest; the state now holds the key " +
+				"as PlexMCP reports it, and the next plan shows what is left to change."
+		} else {
+			server += "\n\nPlexMCP may have applied part of the change before it refused the rest; the next refresh " +
+				"reads the key as PlexMCP now holds it."
+		}
+	}
 	switch {
 	case apiErr.StatusCode == http.StatusUnauthorized:
 		// The provider's own key is at fault, not this object's
@@ -103,13 +118,13 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 		sort.Strings(fields)
 		for _, field := range fields {
 			if p, ok := fieldPaths[field]; ok {
-				diags.AddAttributeError(p, summary, fmt.Sprintf("%s\n\nPlexMCP refused %s: %s. Fix it and apply again; "+
-					"nothing was created or changed.", server, field, apiErr.Details[field]))
+				diags.AddAttributeError(p, summary, fmt.Sprintf("%s\n\nPlexMCP refused %s: %s. Fix it and apply again.%s",
+					server, field, apiErr.Details[field], unchanged))
 				added = true
 			}
 		}
 		if !added {
-			diags.AddError(summary, server+"\n\nFix the configuration and apply again; nothing was created or changed.")
+			diags.AddError(summary, server+"\n\nFix the configuration and apply again."+unchanged)
 		}
 	case apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500:
 		diags.AddError(summary, fmt.Sprintf("%s\n\nThe request was retried %d time(s) with backoff and still "+

@@ -31,10 +31,10 @@ import (
 // times Terraform's default parallelism, so every operation overlaps others.
 const faultKeyCount = 40
 
-// keysConfig is count keys named prefix-0 … prefix-(count-1), each allowed
-// every MCP.
-func keysConfig(provider, name string, count int) string {
-	return provider + fmt.Sprintf(`
+// keysConfig is providerHCL (the terraform and provider blocks) and count
+// keys named name-0 … name-(count-1), each allowed every MCP.
+func keysConfig(providerHCL, name string, count int) string {
+	return providerHCL + fmt.Sprintf(`
 resource "plexmcp_api_key" %[1]q {
   count    = %[2]d
   name     = "%[1]s-${count.index}"

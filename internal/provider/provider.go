@@ -305,10 +305,18 @@ func addConfigError(diags *diag.Diagnostics, err error, sources map[string]strin
 		summary = "Invalid PlexMCP Provider Configuration"
 	}
 	detail := fmt.Sprintf("%s (%s) %s.", cfgErr.Setting, source, cfgErr.Problem)
-	if cfgErr.Setting == "api_key" {
-		detail += " Copy the complete key from the PlexMCP dashboard (API Keys) into api_key or " + EnvAPIKey + "."
+	switch cfgErr.Setting {
+	case "api_key", "base_url":
+		// Terraform would print the attribute's line of configuration,
+		// and with it a key (or credentials in the URL) written there:
+		// the error names the setting in its words instead.
+		if cfgErr.Setting == "api_key" {
+			detail += " Copy the complete key from the PlexMCP dashboard (API Keys) into api_key or " + EnvAPIKey + "."
+		}
+		diags.AddError(summary, detail)
+	default:
+		diags.AddAttributeError(path.Root(cfgErr.Setting), summary, detail)
 	}
-	diags.AddAttributeError(path.Root(cfgErr.Setting), summary, detail)
 }
 
 func (p *plexmcpProvider) Resources(_ context.Context) []func() resource.Resource {

@@ -22,10 +22,11 @@ import (
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
-// secretsConfig is three keys; the second step renames one in place and
-// replaces another by changing its rotation trigger.
-func secretsConfig(provider, renamed, generation string) string {
-	return provider + fmt.Sprintf(`
+// secretsConfig is providerHCL (the terraform and provider blocks) and
+// three keys; the second step renames one in place and replaces another by
+// changing its rotation trigger.
+func secretsConfig(providerHCL, renamed, generation string) string {
+	return providerHCL + fmt.Sprintf(`
 resource "plexmcp_api_key" "stable" {
   name     = "stable"
   all_mcps = true
@@ -313,4 +314,62 @@ func terraformShow(ctx context.Context, t *testing.T, workRoot string) (string, 
 		return "", fmt.Errorf("terraform show failed (%v, %d bytes of output)", err, len(out))
 	}
 	return string(out), nil
+}
+
+// A key refused at plan time is never printed back. Terraform quotes the
+// configuration line of an error that names an attribute, value and all, so
+// an error on api_key = "<key> " (a key copied with a space) would print
+// the key to the terminal and to CI logs. Each refusal below must name what
+// is wrong, yet Terraform's output must not hold the key past its public
+// prefix. The keys are shaped like real ones but unknown to any server.
+func TestAccProvider_refusedKeyIsNotPrinted(t *testing.T) {
+	legacy := "pk_live_" + strings.Repeat("Zq7", 14)
+	cases := map[string]struct {
+		api, key, config, want string
+	}{
+		"api_key with a trailing space": {api: refserver.APIHosted, key: wellFormedUnknownKey + " ",
+			want: "api_key has leading or trailing whitespace"},
+		"api_key with a scheme word": {api: refserver.APIHosted, key: "ApiKey " + wellFormedUnknownKey,
+			want: `api_key starts with "ApiKey"`},
+		"api_key cut short": {api: refserver.APIHosted, key: wellFormedUnknownKey[:80],
+			want: "api_key is 80 characters long"},
+		"an older key for a PlexMCP server": {api: refserver.APIServer, key: legacy,
+			want: "is a pk_live_/pk_test_ key"},
+		"a key as a key id": {api: refserver.APIHosted, key: wellFormedUnknownKey,
+			config: fmt.Sprintf("data \"plexmcp_api_key\" \"x\" {\n  id = %q\n}\n", wellFormedUnknownKey),
+			want:   "id looks like a secret key"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := acctest.StartAPI(t, tc.api)
+			config := acctest.ProviderConfigWithKey(srv, tc.key) + oneKey
+			if tc.config != "" {
+				config = acctest.ProviderConfig(srv) + tc.config
+			}
+			var printed string
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.Factories(),
+				// ExpectError can only say what the output holds; this
+				// keeps the output to say what it must not hold.
+				ErrorCheck: func(err error) error {
+					printed = err.Error()
+					return nil
+				},
+				Steps: []resource.TestStep{{Config: config}},
+			})
+			secret := strings.TrimSpace(strings.TrimPrefix(tc.key, "ApiKey "))
+			switch {
+			case printed == "":
+				t.Fatal("the configuration was not refused")
+			case !strings.Contains(strings.Join(strings.Fields(printed), " "), tc.want):
+				t.Errorf("the refusal does not say %q:\n%s", tc.want, testsecrets.Hide(printed, secret))
+			}
+			if leak := secretLeak(printed, secret); leak != "" {
+				t.Errorf("Terraform's output holds the refused key: %s", leak)
+			}
+			if counts := srv.RequestCounts(); len(counts) != 0 {
+				t.Errorf("the refused key reached the server: %v", counts)
+			}
+		})
+	}
 }

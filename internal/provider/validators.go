@@ -18,6 +18,12 @@ import (
 type stringCheck struct {
 	description string
 	check       func(string) string
+	// mayHoldSecret marks an attribute whose refused value may be a secret
+	// (a key, or credentials in a URL). Terraform prints the configuration
+	// line of an error that names an attribute, literal value and all, so
+	// such an error names the attribute in its words only and belongs to
+	// the block.
+	mayHoldSecret bool
 }
 
 func (v stringCheck) Description(_ context.Context) string         { return v.description }
@@ -27,9 +33,13 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if problem := v.check(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value",
-			fmt.Sprintf("%s %s.", req.Path, problem))
+	problem := v.check(req.ConfigValue.ValueString())
+	switch {
+	case problem == "":
+	case v.mayHoldSecret:
+		resp.Diagnostics.AddError("Invalid Attribute Value", fmt.Sprintf("%s %s.", req.Path, problem))
+	default:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value", fmt.Sprintf("%s %s.", req.Path, problem))
 	}
 }
 
@@ -51,7 +61,8 @@ func configProblem(err error) string {
 // value is never echoed: it is a secret.
 func apiKeyFormat() validator.String {
 	return stringCheck{
-		description: "must be a complete PlexMCP API key (pmcp_…) without whitespace",
+		description:   "must be a complete PlexMCP API key (pmcp_…) without whitespace",
+		mayHoldSecret: true,
 		check: func(s string) string {
 			if problem := configProblem(plexmcp.CheckAPIKey(s, "")); problem != "" {
 				return problem + ". Copy the complete key from the PlexMCP dashboard, or set " + EnvAPIKey
@@ -64,7 +75,7 @@ func apiKeyFormat() validator.String {
 // keyID rejects, without echoing it, a value that is not a key id: above
 // all a secret pasted where the id belongs.
 func keyID() validator.String {
-	return stringCheck{description: "must be a key id", check: checkKeyID}
+	return stringCheck{description: "must be a key id", check: checkKeyID, mayHoldSecret: true}
 }
 
 // checkKeyID returns what is wrong with a key id, or "". Only the shapes
@@ -88,7 +99,8 @@ func checkKeyID(s string) string {
 // with the client's rule. Which API it serves is decided later, with api.
 func baseURLFormat() validator.String {
 	return stringCheck{
-		description: "must be an absolute http(s) URL without credentials, query or fragment",
+		description:   "must be an absolute http(s) URL without credentials, query or fragment",
+		mayHoldSecret: true,
 		check: func(s string) string {
 			_, err := plexmcp.ResolveEndpoint(s, plexmcp.APIHosted)
 			var cfgErr *plexmcp.ConfigError

@@ -104,7 +104,9 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 	}
 	key := plexmcp.NewSecret(cfg.Key.ValueString())
 	if err := plexmcp.CheckAPIKey(key.Reveal(), a.data.client.API(ctx)); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("key"), "Invalid PlexMCP API Key", "The key to verify "+configProblem(err)+".")
+		// Not on the attribute: Terraform would print its line of
+		// configuration, and with it a key written there.
+		resp.Diagnostics.AddError("Invalid PlexMCP API Key", "The key to verify (key) "+configProblem(err)+".")
 		return
 	}
 	id := cfg.KeyID.ValueString()
@@ -138,7 +140,7 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 	prober := a.data.client.WithAPIKey(key)
 	wait := verifyFirstWait
 	for attempt := 1; ; attempt++ {
-		reached, err := prober.ReachableMCPs(ctx, want)
+		reached, err := probe(ctx, prober, want)
 		missing := missingMCPs(want, reached)
 		if err == nil && len(missing) == 0 {
 			tflog.Debug(ctx, "verified PlexMCP API key", map[string]any{"id": id, "mcps": len(want), "attempts": attempt})
@@ -177,6 +179,19 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 		}
 		wait = min(wait*2, verifyMaxWait)
 	}
+}
+
+// probe calls PlexMCP with the prober's key and reports which of want it
+// reaches. A grant with nothing to reach (all_mcps in an organisation that
+// has no MCP yet) still needs the key to be accepted, so the proof is then
+// a list of the MCPs, made with the key; otherwise the key would be called
+// verified without a single request made with it.
+func probe(ctx context.Context, prober *plexmcp.Client, want []plexmcp.MCP) (map[string]bool, error) {
+	if len(want) == 0 {
+		_, err := prober.ListMCPs(ctx, plexmcp.ListMCPsOptions{})
+		return nil, err
+	}
+	return prober.ReachableMCPs(ctx, want)
 }
 
 // grantedMCPs returns the MCPs key id was granted, as PlexMCP records them.
