@@ -624,6 +624,10 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	key, err := r.data.client.GetAPIKey(ctx, state.ID.ValueString())
 	if plexmcp.IsNotFound(err) {
 		tflog.Warn(ctx, "PlexMCP API key no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		// Said out loud, not only logged: the same 404 is what a key of
+		// another organisation answers, and a key dropped for that reason
+		// is still live where it was made.
+		resp.Diagnostics.AddWarning("PlexMCP API Key Not Found", keyNotFoundWarning(state.ID.ValueString(), state.KeyPrefix.ValueString()))
 		resp.State.RemoveResource(ctx)
 		return
 	}

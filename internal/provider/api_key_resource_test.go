@@ -3,12 +3,15 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-version"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -685,6 +688,68 @@ func TestAccAPIKeyResource_keyQuota(t *testing.T) {
 		})
 		if keys := acctest.ActiveKeys(srv); len(keys) != 0 {
 			t.Errorf("a create over the quota left %s on the server", acctest.DescribeKeys(keys))
+		}
+	})
+}
+
+// A provider switched to a key of another organisation finds every key it
+// manages answering 404, exactly as if they had been deleted. The refresh
+// must say so, naming the key, instead of dropping it from state in
+// silence while it stays live in the organisation that made it.
+func TestAccAPIKeyResource_organisationChanged(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := acctest.StartAPI(t, api)
+		cli := acctest.NewCLI(t, dir, version.Must(version.NewVersion("1.0.0")), srv.SecondOrgAdminKey())
+		write := func(name, text string) {
+			t.Helper()
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		key := "\nresource \"plexmcp_api_key\" \"test\" {\n  name     = \"org-a\"\n  all_mcps = true\n}\n"
+		write("main.tf", acctest.ProviderConfig(srv)+key)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+		defer cancel()
+		for _, args := range [][]string{{"init", "-input=false", "-no-color"}, {"apply", "-auto-approve", "-input=false", "-no-color"}} {
+			if _, err := cli.Run(ctx, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var made refserver.KeyRecord
+		for _, k := range acctest.ActiveKeys(srv) {
+			if k.Name == "org-a" {
+				made = k
+			}
+		}
+		if made.ID == "" {
+			t.Fatalf("the apply made no key named org-a; active keys: %s", acctest.DescribeKeys(acctest.ActiveKeys(srv)))
+		}
+
+		// The key of the other organisation is read from a file, so that
+		// it is never part of a configuration Terraform may print.
+		write("other.key", srv.SecondOrgAdminKey())
+		write("main.tf", acctest.RequiredProviders+fmt.Sprintf(`
+provider "plexmcp" {
+  base_url    = %q
+  api_key     = trimspace(file("other.key"))
+  max_retries = 10
+}
+`, srv.BaseURL)+key)
+		out, err := cli.Run(ctx, "plan", "-input=false", "-no-color")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Test output hides what follows a key's first 12 characters, a
+		// PlexMCP server's longer prefix included.
+		for _, want := range []string{"Warning: PlexMCP API Key Not Found", made.ID, made.KeyPrefix[:12], "another organisation", "will be created"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the plan does not say %q:\n%s", want, out)
+			}
+		}
+		if k, ok := acctest.ServerKey(srv, made.ID); !ok || k.Status != plexmcp.StatusActive {
+			t.Errorf("the first organisation's key %s: %+v, %v; a plan must leave it as it was", made.ID, k, ok)
 		}
 	})
 }

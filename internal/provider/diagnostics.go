@@ -133,3 +133,15 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 		diags.AddError(summary, server)
 	}
 }
+
+// keyNotFoundWarning explains a managed key that a refresh found gone. A
+// key deleted in the dashboard answers 404, but so does every key of
+// another organisation: a provider pointed at the wrong organisation would
+// otherwise drop every key from state without a word while they stay live.
+func keyNotFoundWarning(id, prefix string) string {
+	return fmt.Sprintf("PlexMCP has no API key %s (prefix %s) in the organisation of the provider's api_key, so "+
+		"it was removed from state and the plan creates it again.\n\n"+
+		"If it was deleted on purpose, nothing else is needed. If api_key (or %s, or base_url) was changed to a "+
+		"key of another organisation or another PlexMCP server, the key may still be live where it was made: "+
+		"restore the setting before you apply, or revoke the key there.", id, prefix, EnvAPIKey)
+}
