@@ -59,6 +59,7 @@ func mcpIDsValidators() []validator.Set {
 	return []validator.Set{
 		setvalidator.SizeAtLeast(1),
 		setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+		mcpIDsHoldNoKey{},
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -125,6 +127,7 @@ func TestCheckKeyID(t *testing.T) {
 		"an opaque id":     {"something-else", ""},
 		"a live secret":    {secret, "looks like a secret key"},
 		"a test secret":    {"pk_test_abc", "looks like a secret key"},
+		"a pmcp secret":    {"pmcp_01" + strings.Repeat("ab", 40), "looks like a secret key"},
 		"a pending record": {"pending:tf-123", "placeholder of an unfinished create"},
 		"empty":            {"", "is empty"},
 		"only whitespace":  {"  ", "is empty"},
@@ -138,6 +141,40 @@ func TestCheckKeyID(t *testing.T) {
 			}
 			if strings.Contains(got, secret[8:]) {
 				t.Error("the problem repeats the secret")
+			}
+		})
+	}
+}
+
+// A key pasted among mcp_ids is refused with an error that names the set
+// and belongs to no attribute, whose path would be the key itself.
+func TestMCPIDsHoldNoKey(t *testing.T) {
+	t.Parallel()
+	key := "pmcp_01" + strings.Repeat("cd", 40)
+	strs := func(vs ...attr.Value) types.Set { return types.SetValueMust(types.StringType, vs) }
+	cases := map[string]struct {
+		ids  types.Set
+		want []string // the errors' details; nil = valid
+	}{
+		"MCP ids":          {strs(types.StringValue("mcp_weather"), types.StringValue("0b7e2f4c-0000-4000-8000-000000000000")), nil},
+		"a key among them": {strs(types.StringValue("mcp_weather"), types.StringValue(key)), []string{"An element of mcp_ids looks like a secret API key, not an MCP id. Use the MCP's id, as the plexmcp_mcp and plexmcp_mcps data sources show it; and since the secret has just been written down, consider rotating that key."}},
+		"unknown ids":      {strs(types.StringUnknown()), nil},
+		"null":             {types.SetNull(types.StringType), nil},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var resp validator.SetResponse
+			mcpIDsHoldNoKey{}.ValidateSet(context.Background(), validator.SetRequest{Path: path.Root("mcp_ids"), ConfigValue: tc.ids}, &resp)
+			var got []string
+			for _, d := range resp.Diagnostics {
+				if wp, ok := d.(diag.DiagnosticWithPath); ok {
+					t.Errorf("the error points at %s, a path Terraform would print with its value", wp.Path())
+				}
+				got = append(got, d.Detail())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 		})
 	}

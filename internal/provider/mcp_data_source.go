@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
@@ -63,8 +64,9 @@ func (d *mcpDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "The MCP's id (`mcp_…` on the hosted API, a UUID on a PlexMCP server). Exactly one of " +
 			"`id` and `name` must be set.",
-		Optional: true,
-		Computed: true,
+		Optional:   true,
+		Computed:   true,
+		Validators: []validator.String{mcpID()},
 	}
 	attrs["name"] = schema.StringAttribute{
 		MarkdownDescription: "The MCP's exact name, such as `Weather API`. Exactly one of `id` and `name` " +

@@ -338,6 +338,12 @@ func TestAccProvider_refusedKeyIsNotPrinted(t *testing.T) {
 		"a key as a key id": {api: refserver.APIHosted, key: wellFormedUnknownKey,
 			config: fmt.Sprintf("data \"plexmcp_api_key\" \"x\" {\n  id = %q\n}\n", wellFormedUnknownKey),
 			want:   "id looks like a secret key"},
+		"a key as an MCP id": {api: refserver.APIServer, key: wellFormedUnknownKey,
+			config: fmt.Sprintf("data \"plexmcp_mcp\" \"x\" {\n  id = %q\n}\n", wellFormedUnknownKey),
+			want:   "id looks like a secret API key, not an MCP id"},
+		"a key among mcp_ids": {api: refserver.APIHosted, key: wellFormedUnknownKey,
+			config: fmt.Sprintf("resource \"plexmcp_api_key\" \"x\" {\n  name = \"x\"\n  mcp_ids = [\"mcp_weather\", %q]\n}\n", wellFormedUnknownKey),
+			want:   "An element of mcp_ids looks like a secret API key"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

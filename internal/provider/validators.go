@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/plexmcp/terraform-provider-plexmcp/internal/plexmcp"
 )
@@ -93,6 +94,51 @@ func checkKeyID(s string) string {
 		return "is empty. Use the key's id"
 	}
 	return ""
+}
+
+// mcpID rejects, without echoing it, a secret key pasted where an MCP id
+// belongs: the id would be sent to PlexMCP and quoted back in errors.
+func mcpID() validator.String {
+	return stringCheck{description: "must be an MCP id", check: checkMCPID, mayHoldSecret: true}
+}
+
+// checkMCPID returns what is wrong with an MCP id, or "". MCP ids are
+// opaque (mcp_… on the hosted API, UUIDs on a PlexMCP server): only a key
+// is certainly wrong.
+func checkMCPID(s string) string {
+	if plexmcp.LooksLikeKey(s) {
+		return "looks like a secret API key, not an MCP id. Use the MCP's id, as the plexmcp_mcp and " +
+			"plexmcp_mcps data sources show it; and since the secret has just been written down, consider " +
+			"rotating that key"
+	}
+	return ""
+}
+
+// mcpIDsHoldNoKey is mcpID for a set of ids. Its error names the set, never
+// the element: an element's path is its value, which here is a secret.
+type mcpIDsHoldNoKey struct{}
+
+func (mcpIDsHoldNoKey) Description(context.Context) string {
+	return "must hold MCP ids, not secret keys"
+}
+func (v mcpIDsHoldNoKey) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (mcpIDsHoldNoKey) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for _, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		if problem := checkMCPID(s.ValueString()); problem != "" {
+			resp.Diagnostics.AddError("Invalid Attribute Value", fmt.Sprintf("An element of %s %s.", req.Path, problem))
+			return
+		}
+	}
 }
 
 // baseURLFormat refuses a base_url that is no URL the provider can use,
