@@ -87,7 +87,7 @@ func (e *CreateUncertainError) Error() string {
 	if e.Findable {
 		return fmt.Sprintf("creating API key %q failed after the request may have reached the server, and the client could not settle it: "+
 			"a key named %q may exist, created between %s and %s (server time). Find it among the organisation's active API keys "+
-			"(GET /v1/api-keys?status=active, or PlexMCP's API Keys page) and revoke it if nothing uses it; settling this create later does that too. Cause: %v",
+			"(GET /v1/api-keys?status=active, or PlexMCP's API Keys page) and revoke it if nothing uses it. Cause: %v",
 			e.Name, e.Name, from, to, e.Err)
 	}
 	return fmt.Sprintf("creating API key %q failed after the request reached the server, so a key named %q may have been made between %s and %s (server time). "+

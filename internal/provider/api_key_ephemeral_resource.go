@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -221,7 +222,15 @@ func (e *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	created, err := e.data.client.CreateAPIKey(ctx, createReq)
 	if err != nil {
 		// A create the client could not settle says itself what may exist
-		// and how to find it; the key expires at expiresAt regardless.
+		// and how to find it. Nothing records an ephemeral key, so nothing
+		// settles it later: its expiry is the backstop.
+		var uncertain *plexmcp.CreateUncertainError
+		if errors.As(err, &uncertain) {
+			resp.Diagnostics.AddError("Error Creating Ephemeral PlexMCP API Key", fmt.Sprintf("%s.\n\nTerraform "+
+				"keeps no record of ephemeral keys, so no later run looks for it; such a key stops working at %s "+
+				"regardless.", uncertain.Error(), expiresAt.Format(time.RFC3339)))
+			return
+		}
 		addAPIError(&resp.Diagnostics, "Error Creating Ephemeral PlexMCP API Key", err)
 		return
 	}

@@ -177,7 +177,7 @@ func TestAccAPIKeyEphemeralResource_validation(t *testing.T) {
 		"all_mcps false":     {`all_mcps = false`, `all_mcps = false does not choose any MCPs`},
 		"empty mcp_ids":      {`mcp_ids = []`, `(?s)mcp_ids.*at least 1`},
 		"removed mode":       {`all_mcps = true` + "\n" + `mode = "live"`, `(?s)Unsupported argument.*mode`},
-		"long name in bytes": {`all_mcps = true` + "\n" + fmt.Sprintf("description = %q", strings.Repeat("ü", 501)), `(?s)description.*character count`},
+		"long description":   {`all_mcps = true` + "\n" + fmt.Sprintf("description = %q", strings.Repeat("ü", 501)), `(?s)description.*character count`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -194,6 +194,46 @@ func TestAccAPIKeyEphemeralResource_validation(t *testing.T) {
 	t.Cleanup(func() {
 		if keys := acctest.ActiveKeys(srv); len(keys) != 0 {
 			t.Errorf("invalid configurations created %d key(s) on the server", len(keys))
+		}
+	})
+}
+
+// A create whose answer never came may have made a key that nothing will
+// look for again: Terraform records no ephemeral key. The error says what
+// may exist and when it stops working, and every key the failed attempts
+// left behind does expire then.
+func TestAccAPIKeyEphemeralResource_createUncertain(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		srv := acctest.Start(t, refserver.Config{API: api, FailRate: 1, Seed: 1})
+		opened := time.Now()
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: acctest.Factories(),
+			TerraformVersionChecks:   ephemeralVersions,
+			Steps: []resource.TestStep{{
+				Config: acctest.ProviderConfigRetries(srv, 0) + `
+ephemeral "plexmcp_api_key" "x" {
+  name     = "uncertain"
+  all_mcps = true
+  ttl      = "15m"
+}
+`,
+				ExpectError: acctest.Message(`a key named "uncertain" may`, "no later run looks for it; such a key stops working at"),
+			}},
+		})
+		// Seed 1 makes the create commit and drop its answer, so a key is
+		// left behind on both APIs.
+		left := 0
+		for _, k := range acctest.ActiveKeys(srv) {
+			if k.Name != "uncertain" {
+				continue
+			}
+			left++
+			if k.ExpiresAt == nil || k.ExpiresAt.After(opened.Add(16*time.Minute)) {
+				t.Errorf("key %s left by the failed create expires at %v, not within the ttl", k.ID, k.ExpiresAt)
+			}
+		}
+		if left != 1 {
+			t.Errorf("%d keys named uncertain are active, want the 1 the dropped create made", left)
 		}
 	})
 }
