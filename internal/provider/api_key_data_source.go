@@ -116,7 +116,7 @@ func apiKeyMetadataAttributes() map[string]schema.Attribute {
 		},
 		"status": schema.StringAttribute{
 			MarkdownDescription: "`active`, `expired` or `revoked`, as PlexMCP reports it now (a PlexMCP server " +
-				"deletes revoked keys, so there it is `active` or `expired`). Only an `active` key is accepted.",
+				"deletes revoked keys, so there it is `active` or `expired`). Only an `active` key works.",
 			Computed: true,
 		},
 		"expires_at": computedTimestamp("When the key stops working (RFC 3339, UTC); null for a key that never expires."),

@@ -61,7 +61,9 @@ func (a *verifyAPIKeyAction) Schema(_ context.Context, _ action.SchemaRequest, r
 			"`tools/list`, where an MCP that offers no tools cannot be seen and so fails the check.\n\n" +
 			"Trigger it from the key's `lifecycle` with `action_trigger` on `after_create` (Terraform 1.14 or " +
 			"later): with `create_before_destroy`, a rotation whose new key does not work stops the apply before " +
-			"the old key is revoked (`on_failure = halt`, Terraform 1.16), and the next apply finishes it. See " +
+			"the old key is revoked (`on_failure = halt`, Terraform 1.16). The next apply finishes the rotation " +
+			"**without verifying the new key again** (it already exists, so `after_create` does not fire): find " +
+			"out why it failed first, and `terraform taint` the new key to have it made and verified anew. See " +
 			"the [rotation guide](../guides/rotating-keys.md).",
 		Attributes: map[string]schema.Attribute{
 			"key": schema.StringAttribute{

@@ -2,7 +2,9 @@
 # (Terraform 1.14 or later; on_failure needs 1.16). When a replacement is
 # created, the action calls PlexMCP with the new key until it reaches every
 # MCP it was granted; if it does not within two minutes, the apply stops
-# with the old key still active, and the next apply finishes the rotation.
+# with the old key still active. The next apply finishes the rotation without
+# verifying the new key again: find out why it failed first, and taint the
+# new key (terraform taint plexmcp_api_key.ci) to have it made anew.
 resource "plexmcp_api_key" "ci" {
   name               = "ci-production"
   all_mcps           = true
