@@ -16,10 +16,10 @@ const detectTimeout = 5 * time.Second
 // endpoint returns where the client's requests go. When the configuration
 // left the API open, the first call asks the server, once for the client
 // and all its WithAPIKey copies: GET /health without credentials answers a
-// PlexMCP server with its status and version, and anything else (404, other
-// JSON, no answer) means the documented hosted API. A detection cut short
-// by ctx is not remembered; the caller gets the tentative hosted API, and
-// the next call asks again.
+// PlexMCP server with its status, version and database, and anything else
+// (404, other JSON, no answer) means the documented hosted API. A
+// detection cut short by ctx is not remembered; the caller gets the
+// tentative hosted API, and the next call asks again.
 func (c *Client) endpoint(ctx context.Context) Endpoint {
 	ep := c.endpointSnapshot()
 	if !ep.Detect {
@@ -85,10 +85,13 @@ func (c *Client) detect(ctx context.Context, ep Endpoint) (api API, reason strin
 			continue
 		case err != nil:
 			return APIHosted, "GET /health failed: " + c.log.scrub.string(err.Error()), true
-		case status == http.StatusOK && isServerHealth(body):
-			return APIServer, "GET /health answered 200 with a PlexMCP server's status and version", true
+		case (status == http.StatusOK || status == http.StatusServiceUnavailable) && isServerHealth(body):
+			// A server whose database is down answers 503 "unhealthy": it
+			// is still that server, and its own errors say more than the
+			// hosted API's would.
+			return APIServer, fmt.Sprintf("GET /health answered %d with a PlexMCP server's status, version and database", status), true
 		}
-		return APIHosted, fmt.Sprintf("GET /health answered %d without a PlexMCP server's status and version", status), true
+		return APIHosted, fmt.Sprintf("GET /health answered %d without a PlexMCP server's status, version and database", status), true
 	}
 }
 
@@ -114,15 +117,24 @@ func (c *Client) getHealth(ctx context.Context, url string, timeout time.Duratio
 }
 
 // isServerHealth recognises a PlexMCP server's health answer: a JSON
-// object with a string status and a string version.
+// object whose status and database are "healthy" or "unhealthy" and whose
+// version is a string. All three are asked for, so that some other
+// service's health check at the origin is not taken for one; fields a
+// later server adds do not matter.
 func isServerHealth(body []byte) bool {
 	var h map[string]json.RawMessage
 	if json.Unmarshal(body, &h) != nil {
 		return false
 	}
-	isString := func(raw json.RawMessage) bool {
+	str := func(raw json.RawMessage) (string, bool) {
 		var s string
-		return len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
+		ok := len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
+		return s, ok
 	}
-	return isString(h["status"]) && isString(h["version"])
+	state := func(raw json.RawMessage) bool {
+		s, ok := str(raw)
+		return ok && (s == "healthy" || s == "unhealthy")
+	}
+	_, hasVersion := str(h["version"])
+	return hasVersion && state(h["status"]) && state(h["database"])
 }

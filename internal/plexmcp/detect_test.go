@@ -22,18 +22,23 @@ func TestDetection(t *testing.T) {
 		attempts int
 		reason   string
 	}{
-		"a PlexMCP server":             {health: []func(http.ResponseWriter, *http.Request){respond(200, serverHealth)}, want: APIServer, attempts: 1, reason: "answered 200 with a PlexMCP server's"},
-		"a 404":                        {health: []func(http.ResponseWriter, *http.Request){respond(404, "")}, want: APIHosted, attempts: 1, reason: "answered 404"},
-		"other JSON":                   {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"ok":true}`)}, want: APIHosted, attempts: 1, reason: "answered 200 without"},
-		"a status that is no string":   {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"status":null,"version":"1"}`)}, want: APIHosted, attempts: 1},
-		"a version that is a number":   {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"status":"healthy","version":1}`)}, want: APIHosted, attempts: 1},
-		"a JSON array":                 {health: []func(http.ResponseWriter, *http.Request){respond(200, `["status","version"]`)}, want: APIHosted, attempts: 1},
-		"a 503, then a server":         {health: []func(http.ResponseWriter, *http.Request){respond(503, `{"status":"unhealthy","version":"1.0.0"}`), respond(200, serverHealth)}, want: APIServer, attempts: 2},
-		"a hang-up, then a server":     {health: []func(http.ResponseWriter, *http.Request){hangUp, respond(200, serverHealth)}, want: APIServer, attempts: 2},
-		"two hang-ups: hosted":         {health: []func(http.ResponseWriter, *http.Request){hangUp}, want: APIHosted, attempts: 2, reason: "failed"},
-		"two 503s: hosted, no more":    {health: []func(http.ResponseWriter, *http.Request){respond(503, "")}, want: APIHosted, attempts: 2, reason: "answered 503"},
-		"a 429, then hosted's 404":     {health: []func(http.ResponseWriter, *http.Request){respond(429, ""), respond(404, "")}, want: APIHosted, attempts: 2},
-		"a server as the second probe": {health: []func(http.ResponseWriter, *http.Request){respond(500, ""), respond(200, serverHealth)}, want: APIServer, attempts: 2},
+		"a PlexMCP server":                {health: []func(http.ResponseWriter, *http.Request){respond(200, serverHealth)}, want: APIServer, attempts: 1, reason: "answered 200 with a PlexMCP server's"},
+		"a 404":                           {health: []func(http.ResponseWriter, *http.Request){respond(404, "")}, want: APIHosted, attempts: 1, reason: "answered 404"},
+		"other JSON":                      {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"ok":true}`)}, want: APIHosted, attempts: 1, reason: "answered 200 without"},
+		"a status that is no string":      {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"status":null,"version":"1"}`)}, want: APIHosted, attempts: 1},
+		"a version that is a number":      {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"status":"healthy","version":1}`)}, want: APIHosted, attempts: 1},
+		"a JSON array":                    {health: []func(http.ResponseWriter, *http.Request){respond(200, `["status","version"]`)}, want: APIHosted, attempts: 1},
+		"a 503, then a server":            {health: []func(http.ResponseWriter, *http.Request){respond(503, `{"status":"unhealthy","version":"1.0.0"}`), respond(200, serverHealth)}, want: APIServer, attempts: 2},
+		"a server whose database is down": {health: []func(http.ResponseWriter, *http.Request){respond(503, `{"status":"unhealthy","version":"1.0.0","database":"unhealthy"}`)}, want: APIServer, attempts: 2, reason: "answered 503 with a PlexMCP server's"},
+		"status and version only":         {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"status":"healthy","version":"1.0.0"}`)}, want: APIHosted, attempts: 1, reason: "answered 200 without"},
+		"another service's status":        {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"status":"ok","version":"3.2","database":"up"}`)}, want: APIHosted, attempts: 1},
+		"a later server's extra field":    {health: []func(http.ResponseWriter, *http.Request){respond(200, `{"status":"healthy","version":"1.4.0","database":"healthy","redis":"healthy"}`)}, want: APIServer, attempts: 1},
+		"a 500 with a server's body":      {health: []func(http.ResponseWriter, *http.Request){respond(500, serverHealth)}, want: APIHosted, attempts: 2},
+		"a hang-up, then a server":        {health: []func(http.ResponseWriter, *http.Request){hangUp, respond(200, serverHealth)}, want: APIServer, attempts: 2},
+		"two hang-ups: hosted":            {health: []func(http.ResponseWriter, *http.Request){hangUp}, want: APIHosted, attempts: 2, reason: "failed"},
+		"two 503s: hosted, no more":       {health: []func(http.ResponseWriter, *http.Request){respond(503, "")}, want: APIHosted, attempts: 2, reason: "answered 503"},
+		"a 429, then hosted's 404":        {health: []func(http.ResponseWriter, *http.Request){respond(429, ""), respond(404, "")}, want: APIHosted, attempts: 2},
+		"a server as the second probe":    {health: []func(http.ResponseWriter, *http.Request){respond(500, ""), respond(200, serverHealth)}, want: APIServer, attempts: 2},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
