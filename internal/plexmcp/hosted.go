@@ -67,7 +67,7 @@ func (h *hostedAPI) listAPIKeys(ctx context.Context, opts ListAPIKeysOptions) ([
 		q.Set("status", opts.Status)
 	}
 	out := []APIKey{}
-	err := hostedPages(ctx, h, "/api-keys", q, func(page []hostedKey) {
+	err := hostedPages(ctx, h, "/api-keys", q, func() { out = out[:0] }, func(page []hostedKey) {
 		for i := range page {
 			out = append(out, page[i].apiKey())
 		}
@@ -79,8 +79,30 @@ func (h *hostedAPI) listAPIKeys(ctx context.Context, opts ListAPIKeysOptions) ([
 }
 
 // hostedPages fetches page after page of a list until the server says
-// there are no more, handing each page's items to add.
-func hostedPages[T any](ctx context.Context, h *hostedAPI, path string, q url.Values, add func([]T)) error {
+// there are no more, handing each page's items to add; reset is called
+// before a walk starts over. Pages are offsets into a list ordered by
+// creation: a key revoked while a status=active list is read moves every
+// later key one place up, and the key at a page boundary would be missed.
+// A walk whose total changed between pages is therefore read again, up to
+// maxWalks times; the last walk is kept whatever it saw.
+func hostedPages[T any](ctx context.Context, h *hostedAPI, path string, q url.Values, reset func(), add func([]T)) error {
+	for walk := 1; ; walk++ {
+		shifted, err := hostedWalk(ctx, h, path, q, add)
+		if err != nil || !shifted || walk == maxWalks {
+			return err
+		}
+		h.c.log.log(ctx, LevelDebug, "PlexMCP list changed while it was read; reading it again", map[string]any{"path": path, "walk": walk})
+		reset()
+	}
+}
+
+// maxWalks bounds the re-reads of a list that keeps changing.
+const maxWalks = 3
+
+// hostedWalk reads every page once and reports whether the list's total
+// changed on the way.
+func hostedWalk[T any](ctx context.Context, h *hostedAPI, path string, q url.Values, add func([]T)) (shifted bool, err error) {
+	total := -1
 	for page := 1; page <= maxPages; page++ {
 		pq := url.Values{}
 		for k, v := range q {
@@ -91,16 +113,22 @@ func hostedPages[T any](ctx context.Context, h *hostedAPI, path string, q url.Va
 		var items []T
 		pag, err := h.data(ctx, h.request(http.MethodGet, path, pq, nil), &items)
 		if err != nil {
-			return err
+			return false, err
 		}
 		add(items)
+		if pag != nil {
+			if total >= 0 && pag.Total != total {
+				shifted = true
+			}
+			total = pag.Total
+		}
 		// Stop on an empty page, or on the last page the server reports.
 		// An answer without pagination is the only page.
 		if len(items) == 0 || pag == nil || page >= pag.TotalPages {
-			return nil
+			return shifted, nil
 		}
 	}
-	return nil
+	return shifted, nil
 }
 
 func (h *hostedAPI) updateAPIKey(ctx context.Context, id string, r UpdateAPIKeyRequest) (*APIKey, error) {
@@ -155,7 +183,7 @@ func (h *hostedAPI) listMCPs(ctx context.Context, opts ListMCPsOptions) ([]MCP, 
 		q.Set("status", opts.Status)
 	}
 	out := []MCP{}
-	err := hostedPages(ctx, h, "/mcps", q, func(page []hostedMCP) {
+	err := hostedPages(ctx, h, "/mcps", q, func() { out = out[:0] }, func(page []hostedMCP) {
 		for i := range page {
 			out = append(out, page[i].mcp())
 		}

@@ -2,8 +2,13 @@ package plexmcp
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -194,4 +199,74 @@ func TestIDsAreChecked(t *testing.T) {
 
 func containsSecret(s, key string) bool {
 	return len(key) > 12 && (strings.Contains(s, key) || strings.Contains(s, key[12:]))
+}
+
+// shiftingKeys serves status=active key lists by offset, ordered by
+// creation as PlexMCP does, and revokes keys (another process's destroys)
+// right after the answer to the first page of the first walk.
+type shiftingKeys struct {
+	mu            sync.Mutex
+	active        []string
+	revokeOnFirst []string
+	pages         int
+}
+
+func (s *shiftingKeys) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	from, to := min((page-1)*per, len(s.active)), min(page*per, len(s.active))
+	items := make([]string, 0, to-from)
+	for _, id := range s.active[from:to] {
+		items = append(items, fmt.Sprintf(`{"id":%q,"name":"k","prefix":"pmcp_01abcde","status":"active","permissions":{"mcps":"*"},"expires_at":null,"created_at":"2026-01-01T00:00:00Z"}`, id))
+	}
+	total := len(s.active)
+	respond(200, fmt.Sprintf(`{"success":true,"data":[%s],"pagination":{"page":%d,"per_page":%d,"total":%d,"total_pages":%d}}`,
+		strings.Join(items, ","), page, per, total, (total+per-1)/per))(w, r)
+	s.pages++
+	if s.pages == 1 {
+		s.active = slices.DeleteFunc(s.active, func(id string) bool { return slices.Contains(s.revokeOnFirst, id) })
+	}
+}
+
+// A key revoked while a list is read moves the keys after it one place
+// up; the list is read again, and no active key is missed.
+func TestListSeesEveryKeyWhileKeysAreRevoked(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		revoke []string
+		want   []string
+		pages  int
+	}{
+		"nothing changes": {want: []string{"k1", "k2", "k3", "k4", "k5"}, pages: 3},
+		// Without the second walk, page 2 would start at k4 and be the
+		// last: k3 is missed.
+		"a key of the first page is revoked": {revoke: []string{"k1"}, want: []string{"k2", "k3", "k4", "k5"}, pages: 2 + 2},
+		"a key of a later page is revoked":   {revoke: []string{"k5"}, want: []string{"k1", "k2", "k3", "k4"}, pages: 2 + 2},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := &shiftingKeys{active: []string{"k1", "k2", "k3", "k4", "k5"}, revokeOnFirst: tc.revoke}
+			srv := httptest.NewServer(s)
+			t.Cleanup(srv.Close)
+			c := mustNew(t, fastConfig(srv.URL+"/v1", APIHosted, testKey, nil))
+			c.pageSize = 2
+			keys, err := c.ListAPIKeys(testCtx(t), ListAPIKeysOptions{Status: StatusActive})
+			if err != nil {
+				t.Fatalf("ListAPIKeys: %v", err)
+			}
+			var got []string
+			for _, k := range keys {
+				got = append(got, k.ID)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("keys (-want +got):\n%s", diff)
+			}
+			if s.pages != tc.pages {
+				t.Errorf("%d pages read, want %d", s.pages, tc.pages)
+			}
+		})
+	}
 }
