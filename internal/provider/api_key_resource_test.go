@@ -692,6 +692,63 @@ func TestAccAPIKeyResource_keyQuota(t *testing.T) {
 	})
 }
 
+// The plan of a permissions change on the hosted API, which replaces the
+// key, says why in words, naming the key, beside Terraform's "forces
+// replacement"; on a PlexMCP server the change is in place and nothing
+// warns. (The harness cannot see warnings: this runs Terraform itself.)
+func TestAccAPIKeyResource_replacementIsExplained(t *testing.T) {
+	acctest.EachAPI(t, func(t *testing.T, api string) {
+		t.Parallel()
+		dir := t.TempDir()
+		srv := acctest.StartAPI(t, api)
+		cli := acctest.NewCLI(t, dir, version.Must(version.NewVersion("1.0.0")))
+		write := func(permissions string) {
+			t.Helper()
+			text := acctest.ProviderConfig(srv) + fmt.Sprintf(`
+resource "plexmcp_api_key" "test" {
+  name = "app"
+  %s
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`, permissions)
+			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write("mcp_ids = " + mcpIDs(srv, acctest.MCPWeather))
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+		defer cancel()
+		for _, args := range [][]string{{"init", "-input=false", "-no-color"}, {"apply", "-auto-approve", "-input=false", "-no-color"}} {
+			if _, err := cli.Run(ctx, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys := acctest.ActiveKeys(srv)
+		if len(keys) != 1 {
+			t.Fatalf("active keys after the apply: %s", acctest.DescribeKeys(keys))
+		}
+		write("all_mcps = true")
+		out, err := cli.Run(ctx, "plan", "-input=false", "-no-color")
+		if err != nil {
+			t.Fatal(err)
+		}
+		warning := "Warning: PlexMCP API Key Will Be Replaced"
+		if acctest.Capabilities(api).PermissionsUpdatable {
+			if strings.Contains(out, warning) || !strings.Contains(out, "will be updated in-place") {
+				t.Errorf("a PlexMCP server changes permissions in place, without a warning; the plan says:\n%s", out)
+			}
+			return
+		}
+		for _, want := range []string{warning, "cannot change which MCPs a key reaches", keys[0].ID, keys[0].KeyPrefix, "# forces replacement", "must be replaced"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the plan does not say %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
 // A provider switched to a key of another organisation finds every key it
 // manages answering 404, exactly as if they had been deleted. The refresh
 // must say so, naming the key, instead of dropping it from state in

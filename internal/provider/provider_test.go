@@ -6,9 +6,11 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -248,21 +250,34 @@ func TestAccProvider_detectsTheAPI(t *testing.T) {
 		// What the provider would use as its default: the hosted API's URL
 		// shape at this origin.
 		stand := srv.Origin + "/v1"
+		// Each Terraform command configures the provider once; a dozen
+		// keys make dozens of API calls in each command that has any.
+		factories, configured := countConfigures(acctest.Factories(provider.WithDefaultBaseURL(stand)))
 		resource.ParallelTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: acctest.Factories(provider.WithDefaultBaseURL(stand)),
+			ProtoV6ProviderFactories: factories,
 			CheckDestroy:             checkNoActiveKeys(srv),
 			Steps: []resource.TestStep{{
-				Config: acctest.RequiredProviders + "provider \"plexmcp\" {}\n" + oneKey,
+				Config: acctest.RequiredProviders + "provider \"plexmcp\" {}\n" + oneKey + `
+resource "plexmcp_api_key" "more" {
+  count    = 12
+  name     = "more-${count.index}"
+  all_mcps = true
+}
+`,
 				ConfigStateChecks: []statecheck.StateCheck{
 					// Before this test invokes anything itself: the provider
 					// asked GET /health (a 404 outside the hosted API's
-					// routes, counted under "/"), and otherwise used only the
-					// detected API's own routes.
+					// routes, counted under "/"), at most once per
+					// configuration (once per run), and otherwise used only
+					// the detected API's own routes.
 					acctest.StateCheckFunc(func(context.Context, *tfjson.State) error {
 						counts := srv.RequestCounts()
 						asked := counts["GET /health"] + counts["GET /"]
 						if asked == 0 {
 							return fmt.Errorf("the provider never asked GET /health: %v", counts)
+						}
+						if runs := int(configured.Load()); asked > runs {
+							return fmt.Errorf("the provider asked GET /health %d times in %d runs: %v", asked, runs, counts)
 						}
 						for route := range counts {
 							if !strings.Contains(route, srv.BaseURL[len(srv.Origin):]+"/") && route != "GET /health" && route != "GET /" {
@@ -276,4 +291,31 @@ func TestAccProvider_detectsTheAPI(t *testing.T) {
 			}},
 		})
 	})
+}
+
+// countConfigures wraps provider factories to count the provider's
+// configurations: one per Terraform command that needs the provider.
+func countConfigures(factories map[string]func() (tfprotov6.ProviderServer, error)) (map[string]func() (tfprotov6.ProviderServer, error), *atomic.Int32) {
+	n := new(atomic.Int32)
+	out := make(map[string]func() (tfprotov6.ProviderServer, error), len(factories))
+	for name, f := range factories {
+		out[name] = func() (tfprotov6.ProviderServer, error) {
+			s, err := f()
+			if err != nil {
+				return nil, err
+			}
+			return configureCounter{ProviderServer: s, n: n}, nil
+		}
+	}
+	return out, n
+}
+
+type configureCounter struct {
+	tfprotov6.ProviderServer
+	n *atomic.Int32
+}
+
+func (c configureCounter) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	c.n.Add(1)
+	return c.ProviderServer.ConfigureProvider(ctx, req)
 }
