@@ -245,7 +245,21 @@ func TestAccVerifyAPIKeyAction_revokedKey(t *testing.T) {
 					"key":    config.StringVariable(made.Key.Reveal()),
 					"key_id": config.StringVariable(made.ID),
 				},
-				Config: acctest.ProviderConfig(srv) + `
+				Config:      acctest.ProviderConfig(srv) + verifyKeyVariablesConfig,
+				ExpectError: acctest.Message("PlexMCP API Key Can Never Work", made.ID, "can never work"),
+			}},
+		})
+		if n := srv.RequestCounts()["POST /mcp"]; n != 0 {
+			t.Errorf("the action probed the revoked key %d time(s); it can tell from PlexMCP's record that it never works", n)
+		}
+	})
+}
+
+// verifyKeyVariablesConfig verifies the key of the variables key and key_id
+// once, when terraform_data is created: for keys made outside the
+// configuration, which reach it as variables, never as configuration
+// text, which the harness logs.
+const verifyKeyVariablesConfig = `
 variable "key" {
   type      = string
   sensitive = true
@@ -259,27 +273,19 @@ resource "terraform_data" "verify" {
   lifecycle {
     action_trigger {
       events  = [after_create]
-      actions = [action.plexmcp_verify_api_key.revoked]
+      actions = [action.plexmcp_verify_api_key.this]
     }
   }
 }
 
-action "plexmcp_verify_api_key" "revoked" {
+action "plexmcp_verify_api_key" "this" {
   config {
     key     = var.key
     key_id  = var.key_id
     timeout = "10s"
   }
 }
-`,
-				ExpectError: acctest.Message("PlexMCP API Key Can Never Work", made.ID, "can never work"),
-			}},
-		})
-		if n := srv.RequestCounts()["POST /mcp"]; n != 0 {
-			t.Errorf("the action probed the revoked key %d time(s); it can tell from PlexMCP's record that it never works", n)
-		}
-	})
-}
+`
 
 // A key granted an MCP the organisation does not have can never meet its
 // grant; the action says so at once instead of waiting out its timeout. Only
@@ -314,33 +320,7 @@ func TestAccVerifyAPIKeyAction_staleGrant(t *testing.T) {
 				"key":    config.StringVariable(made.Key),
 				"key_id": config.StringVariable(made.ID),
 			},
-			Config: acctest.ProviderConfig(srv) + `
-variable "key" {
-  type      = string
-  sensitive = true
-}
-
-variable "key_id" {
-  type = string
-}
-
-resource "terraform_data" "verify" {
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.plexmcp_verify_api_key.stale]
-    }
-  }
-}
-
-action "plexmcp_verify_api_key" "stale" {
-  config {
-    key     = var.key
-    key_id  = var.key_id
-    timeout = "10s"
-  }
-}
-`,
+			Config:      acctest.ProviderConfig(srv) + verifyKeyVariablesConfig,
 			ExpectError: acctest.Message("PlexMCP API Key Cannot Reach Its MCPs", gone, "no longer has"),
 		}},
 	})
