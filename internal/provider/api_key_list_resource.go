@@ -45,7 +45,8 @@ func (l *apiKeyListResource) ListResourceConfigSchema(_ context.Context, _ list.
 			"`terraform query -generate-config-out=keys.tf` writes a `plexmcp_api_key` resource and an `import` " +
 			"block for each key found. It pages through every key and filters like the `plexmcp_api_keys` data " +
 			"source; Terraform returns at most the list block's `limit` of them (100 unless it is set), so set " +
-			"`limit` above the number of keys to adopt. Imported keys have no secret (`key` is null): PlexMCP shows it only when a key is created.",
+			"`limit` above the number of keys to adopt. Imported keys have no secret (`key` is null): PlexMCP " +
+			"shows it only when a key is created.",
 		Attributes: map[string]schema.Attribute{
 			"name_regex": schema.StringAttribute{
 				MarkdownDescription: nameRegexDescription("keys"),
