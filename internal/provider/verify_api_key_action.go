@@ -63,7 +63,8 @@ func (a *verifyAPIKeyAction) Schema(_ context.Context, _ action.SchemaRequest, r
 			"later): with `create_before_destroy`, a rotation whose new key does not work stops the apply before " +
 			"the old key is revoked (`on_failure = halt`, Terraform 1.16). The next apply finishes the rotation " +
 			"**without verifying the new key again** (it already exists, so `after_create` does not fire): find " +
-			"out why it failed first, and `terraform taint` the new key to have it made and verified anew. See " +
+			"out why it failed first, or replace the new key (`terraform apply -replace=<address>`) to have it " +
+			"made and verified anew. See " +
 			"the [rotation guide](../guides/rotating-keys.md).",
 		Attributes: map[string]schema.Attribute{
 			"key": schema.StringAttribute{
@@ -166,7 +167,7 @@ func (a *verifyAPIKeyAction) Invoke(ctx context.Context, req action.InvokeReques
 					"verified: with create_before_destroy and on_failure = halt, the key it replaces was not revoked and "+
 					"still works. The next terraform apply revokes that old key without verifying the new one again, so "+
 					"check the new key first (its permissions, or whether PlexMCP needs longer: raise this action's "+
-					"timeout), or taint it (terraform taint) to make another.",
+					"timeout), or replace it (terraform apply -replace=<its address>) to make another and verify that one.",
 					formatDuration(timeout), attempt, why))
 			return
 		}

@@ -3,8 +3,8 @@
 # created, the action calls PlexMCP with the new key until it reaches every
 # MCP it was granted; if it does not within two minutes, the apply stops
 # with the old key still active. The next apply finishes the rotation without
-# verifying the new key again: find out why it failed first, and taint the
-# new key (terraform taint plexmcp_api_key.ci) to have it made anew.
+# verifying the new key again: find out why it failed first, or replace the
+# new key (terraform apply -replace=plexmcp_api_key.ci) to have it made anew.
 resource "plexmcp_api_key" "ci" {
   name               = "ci-production"
   all_mcps           = true
