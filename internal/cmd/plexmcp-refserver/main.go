@@ -51,10 +51,11 @@ func main() {
 // readable, at most the 12 characters of a key's public prefix.
 var keyShaped = regexp.MustCompile(`(pmcp_[0-9A-Za-z]{0,7}|pk_(?:live|test)_)[0-9A-Za-z]+`)
 
-// redactingWriter keeps keys out of the program's own messages on stderr.
-// The flag package quotes a bad flag value, and a stray argument is echoed:
-// both are where a key lands when a shell word is misplaced (for example
-// "-admin-key= $PLEXMCP_API_KEY"). Each message arrives in one Write.
+// redactingWriter keeps keys out of everything the program writes to
+// stderr. The flag package quotes a bad flag value, and a stray argument is
+// echoed: both are where a key lands when a shell word is misplaced (for
+// example "-admin-key= $PLEXMCP_API_KEY"). Each message, and each
+// access-log line, arrives in one Write.
 type redactingWriter struct{ w io.Writer }
 
 func (r redactingWriter) Write(p []byte) (int, error) {
@@ -70,9 +71,8 @@ var errUsage = errors.New("usage error")
 // tests can drive it with a context and pipes.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plexmcp-refserver", flag.ContinueOnError)
-	// The access log (AccessLog below) redacts paths itself; what the
-	// program writes about its command line goes through the same kind of
-	// filter, since the contract keeps keys off stderr.
+	// The contract keeps keys off stderr: what the program writes about its
+	// command line is filtered, as the access log is (AccessLog below).
 	fs.SetOutput(redactingWriter{stderr})
 	listen := fs.String("listen", "127.0.0.1:8089", "`address` to listen on; 127.0.0.1:0 picks a free port")
 	adminKey := fs.String("admin-key", "", "bootstrap `key` of the first organisation, a pmcp_01 key (default $PLEXMCP_API_KEY, else a generated one)")
@@ -124,7 +124,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IgnoreIdempotencyKey: *ignoreIdem,
 		KeyQuota:             *keyQuota,
 		KeyPropagation:       *keyPropagation,
-		AccessLog:            stderr,
+		// The access log redacts keys in paths, but it prints the method
+		// as sent, and a method is whatever token a client chose: a key
+		// given to curl -X is one. Every line passes this filter too.
+		AccessLog: redactingWriter{stderr},
 	})
 	if err != nil {
 		return err

@@ -300,6 +300,32 @@ func TestRunNeverEchoesAKey(t *testing.T) {
 	}
 }
 
+// TestRunLogsNoKeyItWasSent sends a key where the access log quotes the
+// request: in the path, and as the method, a token net/http accepts from a
+// misplaced shell word (curl -X "$PLEXMCP_API_KEY"). stderr must show at
+// most a key's public prefix.
+func TestRunLogsNoKeyItWasSent(t *testing.T) {
+	for _, api := range []string{refserver.APIHosted, refserver.APIServer} {
+		t.Run(api, func(t *testing.T) {
+			key := refserver.NewBootstrapKey()
+			p := start(t, "-listen", "127.0.0.1:0", "-api", api, "-admin-key", key)
+			base := p.vars["PLEXMCP_BASE_URL"]
+			get(t, "GET", base+"/api-keys/"+key, key, "")
+			get(t, key, base+"/mcps", key, "")
+			if _, err := p.stop(); err != nil {
+				t.Fatal(err)
+			}
+			log := p.stderr.String()
+			if lines := strings.Count(log, "\n"); lines != 2 {
+				t.Errorf("%d lines on stderr, want one per request:\n%s", lines, testsecrets.Hide(log, key))
+			}
+			if strings.Contains(log, key[12:]) {
+				t.Errorf("stderr holds the key past its public prefix:\n%s", testsecrets.Hide(log, key))
+			}
+		})
+	}
+}
+
 func TestRunServesAPlexMCPServer(t *testing.T) {
 	p := start(t, "-listen", "127.0.0.1:0", "-api", "server", "-key-quota", "2")
 	base, key := p.vars["PLEXMCP_BASE_URL"], p.vars["PLEXMCP_API_KEY"]
