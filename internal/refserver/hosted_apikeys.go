@@ -59,7 +59,7 @@ func readHostedKey(obj jsonObject, create bool) (hostedKeyInput, *hostedError) {
 // permissionsShape parses {"mcps":"*"} or {"mcps":[ids]}. Duplicates are
 // dropped, first occurrence kept, so the answer is a set in the caller's
 // order. Any other shape (missing, null, another field, another string,
-// not strings) is not ok.
+// not strings, a null among them) is not ok.
 func permissionsShape(raw json.RawMessage) (all bool, ids []string, ok bool) {
 	var obj map[string]json.RawMessage
 	if raw == nil || isNull(raw) || json.Unmarshal(raw, &obj) != nil || len(obj) != 1 || obj["mcps"] == nil {
@@ -69,14 +69,19 @@ func permissionsShape(raw json.RawMessage) (all bool, ids []string, ok bool) {
 	if json.Unmarshal(obj["mcps"], &star) == nil {
 		return star == "*", nil, star == "*"
 	}
-	var list []string
+	// Pointers, because encoding/json reads a null element of a []string
+	// as "", which would pass for a string.
+	var list []*string
 	if isNull(obj["mcps"]) || json.Unmarshal(obj["mcps"], &list) != nil {
 		return false, nil, false
 	}
 	ids = []string{}
 	for _, id := range list {
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		if id == nil {
+			return false, nil, false
+		}
+		if !slices.Contains(ids, *id) {
+			ids = append(ids, *id)
 		}
 	}
 	return false, ids, true

@@ -59,6 +59,7 @@ func TestHostedCreateRefusals(t *testing.T) {
 		"mcps another string":      {`{"name":"n","permissions":{"mcps":"all"}}`, 400, codeInvalidRequest, msgInvalidPermissions, nil},
 		"mcps numbers":             {`{"name":"n","permissions":{"mcps":[1]}}`, 400, codeInvalidRequest, msgInvalidPermissions, nil},
 		"mcps null":                {`{"name":"n","permissions":{"mcps":null}}`, 400, codeInvalidRequest, msgInvalidPermissions, nil},
+		"mcps a null id":           {`{"name":"n","permissions":{"mcps":["mcp_weather",null]}}`, 400, codeInvalidRequest, msgInvalidPermissions, nil},
 		"mcps an object":           {`{"name":"n","permissions":{"mcps":{}}}`, 400, codeInvalidRequest, msgInvalidPermissions, nil},
 		"bad permissions and name": {`{"name":"","permissions":{"mcps":"all"}}`, 400, codeInvalidRequest, msgInvalidPermissions, nil},
 		// 422: values, every bad one at once.
