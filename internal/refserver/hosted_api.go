@@ -136,12 +136,13 @@ func (h *hostedAPI) internalError(w http.ResponseWriter) { writeHostedError(w, e
 
 // authenticate resolves the Authorization header to a key of an
 // organisation. The scheme is matched exactly: "ApiKey " everywhere, and
-// "Bearer " too on /mcp. Malformed keys are rejected before the store is
-// consulted; revoked, expired and still-propagating keys are refused.
+// "Bearer " too on POST /mcp (another method there is refused for its
+// scheme before its method). Malformed keys are rejected before the store
+// is consulted; revoked, expired and still-propagating keys are refused.
 func (h *hostedAPI) authenticate(c *hostedCall, now time.Time) bool {
 	header := c.r.Header.Get("Authorization")
 	key, ok := strings.CutPrefix(header, "ApiKey ")
-	if !ok && c.r.URL.Path == "/mcp" {
+	if !ok && c.r.Method == http.MethodPost && c.r.URL.Path == hostedInvokePath {
 		key, ok = strings.CutPrefix(header, "Bearer ")
 	}
 	if !ok || !wellFormedKey(key) {

@@ -79,6 +79,16 @@ func TestHostedAuthSchemes(t *testing.T) {
 	ts.do(t, "GET", "/mcps", "", nil, "Authorization", "ApiKey "+admin).wantStatus(t, http.StatusOK)
 	ts.invoke(t, "", call, "Authorization", "ApiKey "+admin).wantStatus(t, http.StatusOK)
 	ts.invoke(t, "", call, "Authorization", "Bearer "+admin).wantStatus(t, http.StatusOK)
+	// Bearer is POST /mcp's alone: on another method of that path the key
+	// is refused before the method is, and the request is no use of it.
+	before := ts.bootstrap(t, firstOrgID).RequestCount
+	for _, method := range []string{"GET", "PUT", "DELETE"} {
+		ts.send(t, method, ts.Origin+"/mcp", nil, "Authorization", "Bearer "+admin).hostedError(t, http.StatusUnauthorized, codeUnauthorized)
+		ts.send(t, method, ts.Origin+"/mcp", nil, "Authorization", "ApiKey "+admin).hostedError(t, http.StatusMethodNotAllowed, codeInvalidRequest)
+	}
+	if got := ts.bootstrap(t, firstOrgID).RequestCount - before; got != 3 {
+		t.Errorf("request count moved by %d, want 3 (the ApiKey requests only)", got)
+	}
 	// Header names are case-insensitive (HTTP); schemes are not.
 	ts.do(t, "GET", "/mcps", "", nil, "authorization", "ApiKey "+admin).wantStatus(t, http.StatusOK)
 }
