@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:8089", "`address` to listen on; 127.0.0.1:0 picks a free port")
 	adminKey := fs.String("admin-key", "", "bootstrap `key` of the first organisation, a pmcp_01 key (default $PLEXMCP_API_KEY, else a generated one)")
 	statePath := fs.String("state", "", "`file` that keeps keys and usage across restarts (default: memory only)")
-	rateLimit := fs.Float64("rate-limit", 0, "per-key rate limit of the management API in requests per second, with 429s (default: off)")
+	rateLimit := fs.Float64("rate-limit", 0, "per-key rate limit in requests per second, with 429s: every route of the hosted API, the management API of a PlexMCP server (default: off)")
 	rateLimitHeaders := fs.Bool("rate-limit-headers", false, "with -rate-limit, send X-RateLimit-* headers (hosted API only)")
 	failRate := fs.Float64("fail-rate", 0, "`fraction` (0.0-1.0) of requests that fail: 503, or for half the failing creates a dropped connection after the commit")
 	clockOffset := fs.Duration("clock-offset", 0, "run the server's clock this `duration` ahead, or behind if negative (e.g. -2136h), to test expiry")
