@@ -48,8 +48,9 @@ func main() {
 
 // keyShaped matches PlexMCP keys of every documented format (pmcp_ keys and
 // the older pk_live_ and pk_test_ ones); the first group is what stays
-// readable, at most the 12 characters of a key's public prefix.
-var keyShaped = regexp.MustCompile(`(pmcp_[0-9A-Za-z]{0,7}|pk_(?:live|test)_)[0-9A-Za-z]+`)
+// readable: the 12 characters of a key's public prefix. Text no longer than
+// that ("a pmcp_01 key" in the usage) is no key and stays as it is.
+var keyShaped = regexp.MustCompile(`(pmcp_[0-9A-Za-z]{7}|pk_(?:live|test)_)[0-9A-Za-z]+`)
 
 // redactingWriter keeps keys out of everything the program writes to
 // stderr. The flag package quotes a bad flag value, and a stray argument is

@@ -261,6 +261,10 @@ func TestRunRejectsBadInput(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(usage, "PLEXMCP_BASE_URL") {
 		t.Errorf("-h: %v\n%s", err, usage)
 	}
+	// Redaction leaves what is no longer than a key's public prefix alone.
+	if !strings.Contains(usage, "a pmcp_01 key") || strings.Contains(usage, "[redacted]") {
+		t.Errorf("-h garbles the key format:\n%s", usage)
+	}
 	// The usage names exactly the flags of the contract.
 	for _, f := range []string{"listen", "admin-key", "state", "rate-limit", "rate-limit-headers", "fail-rate", "clock-offset",
 		"ignore-idempotency-key", "api", "key-quota", "key-propagation"} {
