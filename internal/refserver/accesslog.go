@@ -61,12 +61,14 @@ func (l *accessLog) printf(format string, args ...any) {
 	_, _ = fmt.Fprintf(l.w, format, args...)
 }
 
-// sanitize keeps a method printable and on one line; net/http validates
-// methods on the wire, but the handler can be called directly.
+// sanitize keeps a method printable, on one line and free of keys: net/http
+// accepts any token as a method, a key pasted as curl's -X included, and
+// the handler can be called directly.
 func sanitize(s string) string {
 	if s == "" {
 		return "-"
 	}
+	s = keyLike.ReplaceAllString(s, "${1}_[redacted]")
 	return strings.Map(func(r rune) rune {
 		if r <= ' ' || r >= 0x7f {
 			return '?'

@@ -36,7 +36,7 @@ type Config struct {
 	AdminKey          string
 	SecondOrgAdminKey string
 	StatePath         string  // "" = memory only
-	RateLimit         float64 // requests/second per key on the management API; 0 = off
+	RateLimit         float64 // requests/second per key (the management API, and POST /mcp on the hosted API); 0 = off
 	// RateLimitHeaders sends X-RateLimit-* on the hosted API's answers to
 	// a key while RateLimit is on. A PlexMCP server sends none.
 	RateLimitHeaders bool

@@ -248,14 +248,17 @@ func TestHostedAccessLog(t *testing.T) {
 	// Percent-encoding does not hide a key from the redaction.
 	ts.do(t, "GET", "/mcps/pmcp%5F"+k.Key[len("pmcp_"):], ts.AdminKey(), nil).wantStatus(t, http.StatusNotFound)
 	ts.invoke(t, k.Key, invokeBody("mcp_sandbox", "echo", nil)).wantStatus(t, http.StatusOK)
+	// net/http takes any token as a method: a key pasted as curl's -X.
+	ts.do(t, k.Key, "/mcps", ts.AdminKey(), nil).wantStatus(t, http.StatusMethodNotAllowed)
 
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	want := []string{"POST /v1/api-keys 201 ", "GET /v1/api-keys/" + k.ID + " 200 ", "GET /v1/mcps 401 ",
-		"GET /v1/mcps/pmcp_[redacted] 404 ", "GET /v1/mcps/pmcp_[redacted] 404 ", "POST /mcp 200 "}
+		"GET /v1/mcps/pmcp_[redacted] 404 ", "GET /v1/mcps/pmcp_[redacted] 404 ", "POST /mcp 200 ",
+		"pmcp_[redacted] /v1/mcps 405 "}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), testsecrets.Hide(log.String(), k.Key, ts.AdminKey()))
 	}
-	shape := regexp.MustCompile(`^[A-Z]+ /\S* \d{3} [0-9.]+(ns|µs|ms|s)$`)
+	shape := regexp.MustCompile(`^([A-Z]+|pmcp_\[redacted\]) /\S* \d{3} [0-9.]+(ns|µs|ms|s)$`)
 	for i, line := range lines {
 		if !strings.HasPrefix(line, want[i]) || !shape.MatchString(line) {
 			t.Errorf("line %q, want %q followed by a duration", testsecrets.Hide(line, k.Key, ts.AdminKey()), want[i])
