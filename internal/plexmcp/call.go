@@ -195,8 +195,13 @@ func (c *Client) finishError(err error, attempts int) error {
 		e.Attempts = attempts
 		e.Code = c.log.scrub.string(e.Code)
 		e.Message = c.log.scrub.string(e.Message)
+		// A server that echoes input may put it in a field's name too.
+		details := make(map[string]string, len(e.Details))
 		for k, v := range e.Details {
-			e.Details[k] = c.log.scrub.string(v)
+			details[c.log.scrub.string(k)] = c.log.scrub.string(v)
+		}
+		if e.Details != nil {
+			e.Details = details
 		}
 		return e
 	}

@@ -332,6 +332,13 @@ func TestUnknownMCPRefused(t *testing.T) {
 		case api == APIHosted && !IsValidation(err):
 			t.Errorf("create: err = %v, want the API's validation error", err)
 		}
+		if api == APIServer {
+			// A key passed as an MCP id is named without its secret part.
+			_, err := e.admin.CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "x", Permissions: Permissions{MCPIDs: []string{otherKey}}})
+			if !errors.As(err, &unknown) || len(unknown.IDs) != 1 || unknown.IDs[0] != otherKey[:12]+redacted || strings.Contains(err.Error(), otherKey[12:]) {
+				t.Errorf("create with a key as an MCP id: %v (%v)", unknown.IDs, testsecrets.Hide(fmt.Sprint(err), otherKey))
+			}
+		}
 		if got := len(e.active()); got != 0 {
 			t.Fatalf("%d keys made", got)
 		}

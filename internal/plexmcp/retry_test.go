@@ -564,8 +564,8 @@ func TestMalformedResponses(t *testing.T) {
 			wantAPIErr: &APIError{StatusCode: 422, Code: "validation_error", Message: "bad key [redacted]", Attempts: 1},
 		},
 		"hosted details echoing a key": {
-			api: APIHosted, status: 422, body: `{"success":false,"error":{"code":"validation_error","message":"Validation failed","details":{"permissions":"unknown MCP: ` + otherKey + `","n":7}}}`,
-			wantAPIErr: &APIError{StatusCode: 422, Code: "validation_error", Message: "Validation failed", Details: map[string]string{"permissions": "unknown MCP: " + otherKey[:12] + "[redacted]", "n": "7"}, Attempts: 1},
+			api: APIHosted, status: 422, body: `{"success":false,"error":{"code":"validation_error","message":"Validation failed","details":{"permissions":"unknown MCP: ` + otherKey + `","n":7,"` + unitKey + `":"echoed as a field (the client's own key)"}}}`,
+			wantAPIErr: &APIError{StatusCode: 422, Code: "validation_error", Message: "Validation failed", Details: map[string]string{"permissions": "unknown MCP: " + otherKey[:12] + "[redacted]", "n": "7", "[redacted]": "echoed as a field (the client's own key)"}, Attempts: 1},
 		},
 		"hosted truncated error": {api: APIHosted, status: 400, body: `{"success":false,"error":{"code":"valid`, wantAPIErr: &APIError{StatusCode: 400, Attempts: 1}},
 		"server garbage 200":     {api: APIServer, status: 200, body: "<html>hello</html>"},

@@ -232,7 +232,7 @@ func (s *serverAPI) checkMCPIDs(ctx context.Context, p Permissions) error {
 		}
 	}
 	if len(unknown) > 0 {
-		return &UnknownMCPsError{IDs: unknown}
+		return newUnknownMCPsError(unknown)
 	}
 	return nil
 }
