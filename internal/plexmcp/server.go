@@ -228,7 +228,9 @@ func (s *serverAPI) checkMCPIDs(ctx context.Context, p Permissions) error {
 	var unknown []string
 	for _, id := range dedupe(p.MCPIDs) {
 		if !known[id] {
-			unknown = append(unknown, id)
+			// The ids are quoted back to the user; a key pasted as one
+			// keeps only its public prefix.
+			unknown = append(unknown, s.c.log.scrub.string(id))
 		}
 	}
 	if len(unknown) > 0 {

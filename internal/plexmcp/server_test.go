@@ -1,6 +1,7 @@
 package plexmcp
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // serverKeyJSON is a PlexMCP server's key detail.
@@ -541,5 +544,40 @@ func TestServerReachable(t *testing.T) {
 	_, err = serverClient(t, refused.start(), nil).ReachableMCPs(testCtx(t), mcps)
 	if !IsUnauthorized(err) || refused.count("POST /mcp") != 1 {
 		t.Errorf("a refused key: %v after %d calls, want one unauthorized error", err, refused.count("POST /mcp"))
+	}
+}
+
+// A grant of an MCP the organisation does not have is refused before any
+// request that changes something, and the refusal names the ids. A secret
+// pasted where an MCP id belongs must not be one of the names: the client
+// cuts it to its public prefix, as it does every message it passes on.
+func TestServerUnknownMCPsHideKeys(t *testing.T) {
+	t.Parallel()
+	tests := map[string]func(*Client) error{
+		"create": func(c *Client) error {
+			_, err := c.CreateAPIKey(context.Background(), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{MCPIDs: []string{"a", otherKey, "zz"}}})
+			return err
+		},
+		"update": func(c *Client) error {
+			_, err := c.UpdateAPIKey(context.Background(), serverKeyID, UpdateAPIKeyRequest{Permissions: &Permissions{MCPIDs: []string{"a", otherKey, "zz"}}})
+			return err
+		},
+	}
+	for name, call := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rt := newRouter(t)
+			err := call(serverClient(t, rt.start(), nil))
+			var unknown *UnknownMCPsError
+			if !errors.As(err, &unknown) || len(unknown.IDs) != 2 || unknown.IDs[1] != "zz" {
+				t.Fatalf("err = %s, want the refusal of two unknown ids", testsecrets.Hide(fmt.Sprint(err), otherKey))
+			}
+			if msg := err.Error(); strings.Contains(msg, otherKey[12:]) || !strings.Contains(msg, otherKey[:12]) {
+				t.Errorf("the refusal does not cut the key to its prefix: %s", testsecrets.Hide(msg, otherKey))
+			}
+			if calls := rt.calls(); len(calls) != 1 {
+				t.Errorf("requests %v, want only the look-up of the organisation's MCPs", calls)
+			}
+		})
 	}
 }
