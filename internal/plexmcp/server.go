@@ -99,13 +99,19 @@ func (s *serverAPI) createAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*C
 }
 
 // uncertain reports a create that may have made a key the client cannot
-// look for.
+// look for. An attempt that got no answer may still be committed by a
+// server slow to finish it, so its window reaches one request timeout past
+// now, as on the hosted API.
 func (s *serverAPI) uncertain(name string, rep *reply, err error) error {
 	skew := s.c.shared.skew.offset()
+	to := rep.ended
+	if until := s.c.now().Add(s.c.timeout); rep.unanswered && until.After(to) {
+		to = until
+	}
 	return &CreateUncertainError{
 		Name:     s.c.log.scrub.string(name),
 		From:     rep.sent.Add(skew - settleSlack).UTC(),
-		To:       rep.ended.Add(skew + settleSlack).UTC(),
+		To:       to.Add(skew + settleSlack).UTC(),
 		Findable: false,
 		Err:      err,
 	}

@@ -581,3 +581,26 @@ func TestServerUnknownMCPsHideKeys(t *testing.T) {
 		})
 	}
 }
+
+// A create that got no answer may still be committed by a server slow to
+// finish it, after the client gave up: the window the error gives a person
+// to look in reaches one request timeout past that moment, as on the
+// hosted API.
+func TestServerCreateUnansweredWindow(t *testing.T) {
+	t.Parallel()
+	rt := newRouter(t).on("POST /api/v1/api-keys", hangUp)
+	cfg := fastConfig(rt.start().URL+"/api/v1", APIServer, testKey, nil)
+	t0 := utc("2026-01-20T12:00:00Z")
+	cfg.Now = func() time.Time { return t0 }
+	_, err := mustNew(t, cfg).CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
+	var ue *CreateUncertainError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want *CreateUncertainError", err)
+	}
+	if want := t0.Add(cfg.RequestTimeout); ue.To.Before(want) || ue.From.After(t0) {
+		t.Errorf("window %s to %s, want it to hold %s to %s", ue.From, ue.To, t0, want)
+	}
+	if got := rt.count("POST /api/v1/api-keys"); got != 1 {
+		t.Errorf("%d creates sent, want 1", got)
+	}
+}
