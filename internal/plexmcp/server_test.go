@@ -604,3 +604,37 @@ func TestServerCreateUnansweredWindow(t *testing.T) {
 		t.Errorf("%d creates sent, want 1", got)
 	}
 }
+
+// A PlexMCP server stores an MCP's config as whatever JSON it was given and
+// reaches only MCPs whose config has a string endpoint_url. An MCP whose
+// config is odd is listed without an endpoint URL; it does not make the
+// organisation's whole list, and every grant checked against it,
+// unreadable.
+func TestServerMCPConfigShapes(t *testing.T) {
+	t.Parallel()
+	mcp := func(id, config string) string {
+		return `{"id":"` + id + `","name":"MCP ` + id + `","mcp_type":"stdio","description":null,"config":` + config +
+			`,"status":"active","is_active":true,"health_status":"unknown","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`
+	}
+	list := "[" + strings.Join([]string{
+		mcp("url", `{"endpoint_url":"https://mcp.example/a"}`),
+		mcp("number", `{"endpoint_url":8080}`),
+		mcp("object", `{"endpoint_url":{"host":"mcp.example"}}`),
+		mcp("null", `{"endpoint_url":null}`),
+		mcp("string", `"stdio"`),
+		mcp("array", `["a"]`),
+	}, ",") + "]"
+	rt := newRouter(t).on("GET /api/v1/mcps", respond(200, list))
+	got, err := serverClient(t, rt.start(), nil).ListMCPs(testCtx(t), ListMCPsOptions{})
+	if err != nil {
+		t.Fatalf("ListMCPs: %v", err)
+	}
+	urls := map[string]string{}
+	for _, m := range got {
+		urls[m.ID] = m.EndpointURL
+	}
+	want := map[string]string{"url": "https://mcp.example/a", "number": "", "object": "", "null": "", "string": "", "array": ""}
+	if diff := cmp.Diff(want, urls); diff != "" {
+		t.Errorf("endpoint URLs (-want +got):\n%s", diff)
+	}
+}
