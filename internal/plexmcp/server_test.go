@@ -638,3 +638,58 @@ func TestServerMCPConfigShapes(t *testing.T) {
 		t.Errorf("endpoint URLs (-want +got):\n%s", diff)
 	}
 }
+
+// On a PlexMCP server a key (or MCP) that does not exist is a 404 in the
+// handlers' own shape, NOT_FOUND; an empty 404 is a route the server does
+// not have, and any other 404 came from something in front of it. Only the
+// first may read as "gone", which drops a key from state and makes a new
+// one while the old may still work.
+func TestServerNotFoundIsTheServers(t *testing.T) {
+	t.Parallel()
+	ops := map[string]struct {
+		route string
+		call  func(*Client) error
+	}{
+		"get": {"GET /api/v1/api-keys/" + serverKeyID, func(c *Client) error {
+			_, err := c.GetAPIKey(context.Background(), serverKeyID)
+			return err
+		}},
+		"revoke": {"DELETE /api/v1/api-keys/" + serverKeyID, func(c *Client) error {
+			return c.RevokeAPIKey(context.Background(), serverKeyID)
+		}},
+		"update": {"PATCH /api/v1/api-keys/" + serverKeyID, func(c *Client) error {
+			name := "x"
+			_, err := c.UpdateAPIKey(context.Background(), serverKeyID, UpdateAPIKeyRequest{Name: &name})
+			return err
+		}},
+		"get MCP": {"GET /api/v1/mcps/" + serverKeyID, func(c *Client) error {
+			_, err := c.GetMCP(context.Background(), serverKeyID)
+			return err
+		}},
+	}
+	answers := map[string]struct {
+		answer func(http.ResponseWriter, *http.Request)
+		gone   bool
+	}{
+		"NOT_FOUND":      {respond(404, serverErr("NOT_FOUND", "Resource not found")), true},
+		"empty":          {respond(404, ""), false},
+		"a proxy's":      {respond(404, "<html><body>404 Not Found</body></html>", "Content-Type", "text/html"), false},
+		"another code":   {respond(404, serverErr("ROUTE_UNKNOWN", "No such route")), false},
+		"a proxy's JSON": {respond(404, `{"message":"no Route matched with those values"}`), false},
+	}
+	for on, op := range ops {
+		for n, a := range answers {
+			t.Run(on+", "+n, func(t *testing.T) {
+				t.Parallel()
+				rt := newRouter(t).on(op.route, a.answer)
+				err := op.call(serverClient(t, rt.start(), nil))
+				if err == nil {
+					t.Fatal("no error")
+				}
+				if IsNotFound(err) != a.gone {
+					t.Errorf("IsNotFound(%v) = %v, want %v", err, !a.gone, a.gone)
+				}
+			})
+		}
+	}
+}

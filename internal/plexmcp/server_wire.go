@@ -17,6 +17,7 @@ import (
 const (
 	serverCodeValidation    = "VALIDATION_ERROR"
 	serverCodeQuotaExceeded = "QUOTA_EXCEEDED"
+	serverCodeNotFound      = "NOT_FOUND"
 )
 
 // Access modes of a PlexMCP server's keys.
