@@ -307,12 +307,9 @@ type serverConfig struct {
 
 func (c *serverConfig) UnmarshalJSON(b []byte) error {
 	var obj map[string]json.RawMessage
-	if json.Unmarshal(b, &obj) != nil {
-		return nil
-	}
-	var url string
-	if json.Unmarshal(obj["endpoint_url"], &url) == nil {
-		c.endpointURL = url
+	var endpoint string
+	if json.Unmarshal(b, &obj) == nil && json.Unmarshal(obj["endpoint_url"], &endpoint) == nil {
+		c.endpointURL = endpoint
 	}
 	return nil
 }
