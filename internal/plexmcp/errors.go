@@ -121,16 +121,6 @@ type UnknownMCPsError struct {
 	IDs []string
 }
 
-// newUnknownMCPsError names ids with anything key-shaped removed: a key
-// passed where an MCP id belongs would otherwise be printed whole.
-func newUnknownMCPsError(ids []string) *UnknownMCPsError {
-	clean := make([]string, len(ids))
-	for i, id := range ids {
-		clean[i] = scrubber{}.string(id)
-	}
-	return &UnknownMCPsError{IDs: clean}
-}
-
 func (e *UnknownMCPsError) Error() string {
 	return fmt.Sprintf("plexmcp: the organisation has no MCP with the id %s", strings.Join(e.IDs, ", "))
 }

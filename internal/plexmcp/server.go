@@ -34,6 +34,26 @@ func (s *serverAPI) probe() request {
 	return s.request(http.MethodGet, "/mcps", url.Values{"per_page": {"1"}}, nil)
 }
 
+// notFound passes on a 404 to r as "gone" only when it is the server's own
+// word: its handlers answer a key or MCP that does not exist with
+// NOT_FOUND in their error shape (the case of the code is not insisted
+// on). An empty 404 is a route the server does not have, and any other 404
+// came from something in front of it; taken for "gone", either would drop
+// a live key from state and make another. The probe then confirms that the
+// base URL is the server's API.
+func (s *serverAPI) notFound(ctx context.Context, r request, err error) error {
+	e, ok := asAPIError(err)
+	if !ok || e.StatusCode != http.StatusNotFound {
+		return err
+	}
+	if !strings.EqualFold(e.Code, serverCodeNotFound) {
+		return fmt.Errorf("plexmcp: %s %s answered 404 Not Found, but not with a PlexMCP server's NOT_FOUND, so it does not "+
+			"say the object is gone: the path is not one the server serves, or something in front of it answered; "+
+			"check base_url and any proxy in front of the server (%v)", r.method, pathOf(r.url), e)
+	}
+	return s.c.confirmNotFound(ctx, err, s.probe())
+}
+
 // decode performs r and decodes the bare JSON answer into out.
 func (s *serverAPI) decode(ctx context.Context, r request, out any) (*reply, error) {
 	rep, err := s.c.do(ctx, r)
@@ -99,13 +119,19 @@ func (s *serverAPI) createAPIKey(ctx context.Context, r CreateAPIKeyRequest) (*C
 }
 
 // uncertain reports a create that may have made a key the client cannot
-// look for.
+// look for. An attempt that got no answer may still be committed by a
+// server slow to finish it, so its window reaches one request timeout past
+// now, as on the hosted API.
 func (s *serverAPI) uncertain(name string, rep *reply, err error) error {
 	skew := s.c.shared.skew.offset()
+	to := rep.ended
+	if until := s.c.now().Add(s.c.timeout); rep.unanswered && until.After(to) {
+		to = until
+	}
 	return &CreateUncertainError{
 		Name:     s.c.log.scrub.string(name),
 		From:     rep.sent.Add(skew - settleSlack).UTC(),
-		To:       rep.ended.Add(skew + settleSlack).UTC(),
+		To:       to.Add(skew + settleSlack).UTC(),
 		Findable: false,
 		Err:      err,
 	}
@@ -117,8 +143,9 @@ func (s *serverAPI) getAPIKey(ctx context.Context, id string) (*APIKey, error) {
 		return nil, err
 	}
 	var w serverKey
-	if _, err := s.decode(ctx, s.request(http.MethodGet, "/api-keys/"+seg, nil, nil), &w); err != nil {
-		return nil, s.c.confirmNotFound(ctx, err, s.probe())
+	req := s.request(http.MethodGet, "/api-keys/"+seg, nil, nil)
+	if _, err := s.decode(ctx, req, &w); err != nil {
+		return nil, s.notFound(ctx, req, err)
 	}
 	k := w.apiKey(s.c.now())
 	return &k, nil
@@ -184,10 +211,11 @@ func (s *serverAPI) updateAPIKey(ctx context.Context, id string, r UpdateAPIKeyR
 			return nil, fmt.Errorf("plexmcp: encoding the API key update: %w", err)
 		}
 		last = serverKey{}
-		if _, err := s.decode(ctx, s.request(http.MethodPatch, "/api-keys/"+seg, nil, body), &last); err != nil {
+		req := s.request(http.MethodPatch, "/api-keys/"+seg, nil, body)
+		if _, err := s.decode(ctx, req, &last); err != nil {
 			if IsNotFound(err) {
 				// Gone: there is nothing to read back.
-				return nil, s.c.confirmNotFound(ctx, err, s.probe())
+				return nil, s.notFound(ctx, req, err)
 			}
 			cur, gerr := s.getAPIKey(ctx, id)
 			if gerr != nil {
@@ -228,11 +256,13 @@ func (s *serverAPI) checkMCPIDs(ctx context.Context, p Permissions) error {
 	var unknown []string
 	for _, id := range dedupe(p.MCPIDs) {
 		if !known[id] {
-			unknown = append(unknown, id)
+			// The ids are quoted back to the user; a key pasted as one
+			// keeps only its public prefix.
+			unknown = append(unknown, s.c.log.scrub.string(id))
 		}
 	}
 	if len(unknown) > 0 {
-		return newUnknownMCPsError(unknown)
+		return &UnknownMCPsError{IDs: unknown}
 	}
 	return nil
 }
@@ -243,8 +273,9 @@ func (s *serverAPI) revokeAPIKey(ctx context.Context, id string) error {
 		return err
 	}
 	// 204 (or 200): the key is deleted; a second DELETE is 404.
-	if _, err := s.c.do(ctx, s.request(http.MethodDelete, "/api-keys/"+seg, nil, nil)); err != nil {
-		return s.c.confirmNotFound(ctx, err, s.probe())
+	req := s.request(http.MethodDelete, "/api-keys/"+seg, nil, nil)
+	if _, err := s.c.do(ctx, req); err != nil {
+		return s.notFound(ctx, req, err)
 	}
 	return nil
 }
@@ -280,8 +311,9 @@ func (s *serverAPI) getMCP(ctx context.Context, id string) (*MCP, error) {
 		return nil, err
 	}
 	var w serverMCP
-	if _, err := s.decode(ctx, s.request(http.MethodGet, "/mcps/"+seg, nil, nil), &w); err != nil {
-		return nil, s.c.confirmNotFound(ctx, err, s.probe())
+	req := s.request(http.MethodGet, "/mcps/"+seg, nil, nil)
+	if _, err := s.decode(ctx, req, &w); err != nil {
+		return nil, s.notFound(ctx, req, err)
 	}
 	m := w.mcp()
 	return &m, nil

@@ -1,6 +1,7 @@
 package plexmcp
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/plexmcp/terraform-provider-plexmcp/internal/testsecrets"
 )
 
 // serverKeyJSON is a PlexMCP server's key detail.
@@ -541,5 +544,152 @@ func TestServerReachable(t *testing.T) {
 	_, err = serverClient(t, refused.start(), nil).ReachableMCPs(testCtx(t), mcps)
 	if !IsUnauthorized(err) || refused.count("POST /mcp") != 1 {
 		t.Errorf("a refused key: %v after %d calls, want one unauthorized error", err, refused.count("POST /mcp"))
+	}
+}
+
+// A grant of an MCP the organisation does not have is refused before any
+// request that changes something, and the refusal names the ids. A secret
+// pasted where an MCP id belongs must not be one of the names: the client
+// cuts it to its public prefix, as it does every message it passes on.
+func TestServerUnknownMCPsHideKeys(t *testing.T) {
+	t.Parallel()
+	tests := map[string]func(*Client) error{
+		"create": func(c *Client) error {
+			_, err := c.CreateAPIKey(context.Background(), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{MCPIDs: []string{"a", otherKey, "zz"}}})
+			return err
+		},
+		"update": func(c *Client) error {
+			_, err := c.UpdateAPIKey(context.Background(), serverKeyID, UpdateAPIKeyRequest{Permissions: &Permissions{MCPIDs: []string{"a", otherKey, "zz"}}})
+			return err
+		},
+	}
+	for name, call := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rt := newRouter(t)
+			err := call(serverClient(t, rt.start(), nil))
+			var unknown *UnknownMCPsError
+			if !errors.As(err, &unknown) || len(unknown.IDs) != 2 || unknown.IDs[1] != "zz" {
+				t.Fatalf("err = %s, want the refusal of two unknown ids", testsecrets.Hide(fmt.Sprint(err), otherKey))
+			}
+			if msg := err.Error(); strings.Contains(msg, otherKey[12:]) || !strings.Contains(msg, otherKey[:12]) {
+				t.Errorf("the refusal does not cut the key to its prefix: %s", testsecrets.Hide(msg, otherKey))
+			}
+			if calls := rt.calls(); len(calls) != 1 {
+				t.Errorf("requests %v, want only the look-up of the organisation's MCPs", calls)
+			}
+		})
+	}
+}
+
+// A create that got no answer may still be committed by a server slow to
+// finish it, after the client gave up: the window the error gives a person
+// to look in reaches one request timeout past that moment, as on the
+// hosted API.
+func TestServerCreateUnansweredWindow(t *testing.T) {
+	t.Parallel()
+	rt := newRouter(t).on("POST /api/v1/api-keys", hangUp)
+	cfg := fastConfig(rt.start().URL+"/api/v1", APIServer, testKey, nil)
+	t0 := utc("2026-01-20T12:00:00Z")
+	cfg.Now = func() time.Time { return t0 }
+	_, err := mustNew(t, cfg).CreateAPIKey(testCtx(t), CreateAPIKeyRequest{Name: "ci", Permissions: Permissions{AllMCPs: true}})
+	var ue *CreateUncertainError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want *CreateUncertainError", err)
+	}
+	if want := t0.Add(cfg.RequestTimeout); ue.To.Before(want) || ue.From.After(t0) {
+		t.Errorf("window %s to %s, want it to hold %s to %s", ue.From, ue.To, t0, want)
+	}
+	if got := rt.count("POST /api/v1/api-keys"); got != 1 {
+		t.Errorf("%d creates sent, want 1", got)
+	}
+}
+
+// A PlexMCP server stores an MCP's config as whatever JSON it was given and
+// reaches only MCPs whose config has a string endpoint_url. An MCP whose
+// config is odd is listed without an endpoint URL; it does not make the
+// organisation's whole list, and every grant checked against it,
+// unreadable.
+func TestServerMCPConfigShapes(t *testing.T) {
+	t.Parallel()
+	mcp := func(id, config string) string {
+		return `{"id":"` + id + `","name":"MCP ` + id + `","mcp_type":"stdio","description":null,"config":` + config +
+			`,"status":"active","is_active":true,"health_status":"unknown","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`
+	}
+	list := "[" + strings.Join([]string{
+		mcp("url", `{"endpoint_url":"https://mcp.example/a"}`),
+		mcp("number", `{"endpoint_url":8080}`),
+		mcp("object", `{"endpoint_url":{"host":"mcp.example"}}`),
+		mcp("null", `{"endpoint_url":null}`),
+		mcp("string", `"stdio"`),
+		mcp("array", `["a"]`),
+	}, ",") + "]"
+	rt := newRouter(t).on("GET /api/v1/mcps", respond(200, list))
+	got, err := serverClient(t, rt.start(), nil).ListMCPs(testCtx(t), ListMCPsOptions{})
+	if err != nil {
+		t.Fatalf("ListMCPs: %v", err)
+	}
+	urls := map[string]string{}
+	for _, m := range got {
+		urls[m.ID] = m.EndpointURL
+	}
+	want := map[string]string{"url": "https://mcp.example/a", "number": "", "object": "", "null": "", "string": "", "array": ""}
+	if diff := cmp.Diff(want, urls); diff != "" {
+		t.Errorf("endpoint URLs (-want +got):\n%s", diff)
+	}
+}
+
+// On a PlexMCP server a key (or MCP) that does not exist is a 404 in the
+// handlers' own shape, NOT_FOUND; an empty 404 is a route the server does
+// not have, and any other 404 came from something in front of it. Only the
+// first may read as "gone", which drops a key from state and makes a new
+// one while the old may still work.
+func TestServerNotFoundIsTheServers(t *testing.T) {
+	t.Parallel()
+	ops := map[string]struct {
+		route string
+		call  func(*Client) error
+	}{
+		"get": {"GET /api/v1/api-keys/" + serverKeyID, func(c *Client) error {
+			_, err := c.GetAPIKey(context.Background(), serverKeyID)
+			return err
+		}},
+		"revoke": {"DELETE /api/v1/api-keys/" + serverKeyID, func(c *Client) error {
+			return c.RevokeAPIKey(context.Background(), serverKeyID)
+		}},
+		"update": {"PATCH /api/v1/api-keys/" + serverKeyID, func(c *Client) error {
+			name := "x"
+			_, err := c.UpdateAPIKey(context.Background(), serverKeyID, UpdateAPIKeyRequest{Name: &name})
+			return err
+		}},
+		"get MCP": {"GET /api/v1/mcps/" + serverKeyID, func(c *Client) error {
+			_, err := c.GetMCP(context.Background(), serverKeyID)
+			return err
+		}},
+	}
+	answers := map[string]struct {
+		answer func(http.ResponseWriter, *http.Request)
+		gone   bool
+	}{
+		"NOT_FOUND":      {respond(404, serverErr("NOT_FOUND", "Resource not found")), true},
+		"empty":          {respond(404, ""), false},
+		"a proxy's":      {respond(404, "<html><body>404 Not Found</body></html>", "Content-Type", "text/html"), false},
+		"another code":   {respond(404, serverErr("ROUTE_UNKNOWN", "No such route")), false},
+		"a proxy's JSON": {respond(404, `{"message":"no Route matched with those values"}`), false},
+	}
+	for on, op := range ops {
+		for n, a := range answers {
+			t.Run(on+", "+n, func(t *testing.T) {
+				t.Parallel()
+				rt := newRouter(t).on(op.route, a.answer)
+				err := op.call(serverClient(t, rt.start(), nil))
+				if err == nil {
+					t.Fatal("no error")
+				}
+				if IsNotFound(err) != a.gone {
+					t.Errorf("IsNotFound(%v) = %v, want %v", err, !a.gone, a.gone)
+				}
+			})
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 const (
 	serverCodeValidation    = "VALIDATION_ERROR"
 	serverCodeQuotaExceeded = "QUOTA_EXCEEDED"
+	serverCodeNotFound      = "NOT_FOUND"
 )
 
 // Access modes of a PlexMCP server's keys.
@@ -250,21 +251,19 @@ type serverPatch struct {
 // serverMCP is an MCP object. endpoint_url lives in config, health in
 // health_status, and the tools the last health check saw in tools_json.
 type serverMCP struct {
-	ID           string  `json:"id"`
-	Name         string  `json:"name"`
-	Description  *string `json:"description"`
-	Status       string  `json:"status"`
-	HealthStatus string  `json:"health_status"`
-	Health       string  `json:"health"`
-	Config       struct {
-		EndpointURL *string `json:"endpoint_url"`
-	} `json:"config"`
-	EndpointURL  string     `json:"endpoint_url"`
-	CreatedAt    optTime    `json:"created_at"`
-	LastActive   optTime    `json:"last_active"`
-	RequestCount *int64     `json:"request_count"`
-	ToolsJSON    *wireTools `json:"tools_json"`
-	Tools        *wireTools `json:"tools"`
+	ID           string       `json:"id"`
+	Name         string       `json:"name"`
+	Description  *string      `json:"description"`
+	Status       string       `json:"status"`
+	HealthStatus string       `json:"health_status"`
+	Health       string       `json:"health"`
+	Config       serverConfig `json:"config"`
+	EndpointURL  string       `json:"endpoint_url"`
+	CreatedAt    optTime      `json:"created_at"`
+	LastActive   optTime      `json:"last_active"`
+	RequestCount *int64       `json:"request_count"`
+	ToolsJSON    *wireTools   `json:"tools_json"`
+	Tools        *wireTools   `json:"tools"`
 }
 
 func (w *serverMCP) mcp() MCP {
@@ -278,8 +277,8 @@ func (w *serverMCP) mcp() MCP {
 		CreatedAt:   w.CreatedAt.value(),
 		LastActive:  w.LastActive.t,
 	}
-	if w.Config.EndpointURL != nil {
-		m.EndpointURL = *w.Config.EndpointURL
+	if w.Config.endpointURL != "" {
+		m.EndpointURL = w.Config.endpointURL
 	}
 	if m.Health == "" {
 		m.Health = w.Health
@@ -294,4 +293,23 @@ func (w *serverMCP) mcp() MCP {
 		m.Tools = []Tool(*w.Tools)
 	}
 	return m
+}
+
+// serverConfig is an MCP's config: whatever JSON it was created with, of
+// which the client reads only a string endpoint_url, the one the server's
+// proxy reaches. Any other shape (a config that is no object, an
+// endpoint_url that is no string) means no endpoint URL, never an answer
+// the client cannot read: one odd MCP must not make the organisation's
+// whole list unreadable.
+type serverConfig struct {
+	endpointURL string
+}
+
+func (c *serverConfig) UnmarshalJSON(b []byte) error {
+	var obj map[string]json.RawMessage
+	var endpoint string
+	if json.Unmarshal(b, &obj) == nil && json.Unmarshal(obj["endpoint_url"], &endpoint) == nil {
+		c.endpointURL = endpoint
+	}
+	return nil
 }
